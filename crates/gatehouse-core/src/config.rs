@@ -50,6 +50,9 @@ pub struct SftpConfig {
     pub host_key: Option<PathBuf>,
     /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_secs: u64,
+    /// Every refused login attempt takes this long, whatever the reason, so timing reveals
+    /// nothing. Each SSH key a client offers that is not registered costs it once.
+    pub auth_failure_delay_ms: u64,
     /// Bytes of client requests a session may have queued before the server disconnects it.
     pub max_queued_request_bytes: usize,
     /// Open file and directory handles one session may hold.
@@ -99,6 +102,7 @@ impl Default for SftpConfig {
             listen: SocketAddr::from(([0, 0, 0, 0], 2222)),
             host_key: None,
             idle_timeout_secs: 600,
+            auth_failure_delay_ms: 500,
             max_queued_request_bytes: 64 * 1024 * 1024,
             max_open_handles: 256,
         }

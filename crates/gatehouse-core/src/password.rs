@@ -134,8 +134,12 @@ fn verify_blocking(password: &str, stored: &str) -> Verified {
         return Verified::No;
     }
     let current = argon2();
-    let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT
-        || Params::try_from(&parsed).ok().as_ref() != Some(current.params());
+    let wanted = current.params();
+    let same_cost = Params::try_from(&parsed).is_ok_and(|used| {
+        (used.m_cost(), used.t_cost(), used.p_cost())
+            == (wanted.m_cost(), wanted.t_cost(), wanted.p_cost())
+    });
+    let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT || !same_cost;
     if outdated { Verified::YesRehash } else { Verified::Yes }
 }
 

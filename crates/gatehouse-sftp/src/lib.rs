@@ -1,1 +1,21 @@
+//! Gatehouse's SFTP front end: a russh SSH server whose only service is the `sftp`
+//! subsystem, with our own SFTP v3 dispatch over russh-sftp's protocol types.
+//!
+//! Who may log in is decided by `gatehouse_core::auth::sftp` (password or key, never a second
+//! factor); where a path lands is decided by `gatehouse_core::jail`. This crate owns the SSH
+//! and SFTP protocol behaviour only:
+//!
+//! - [`server`]: listener, SSH config, authentication callbacks, channel requests;
+//! - [`pump`]: moves bytes between an SSH channel and the dispatcher without ever stalling
+//!   the SSH session (see its notes for the russh-sftp hang it avoids);
+//! - [`dispatch`]: one SFTP request in, one reply out;
+//! - [`attrs`] and [`status`]: how file metadata and errors are described to clients.
 
+pub mod attrs;
+pub mod dispatch;
+pub mod host_key;
+pub mod pump;
+pub mod server;
+pub mod status;
+
+pub use server::SftpServer;

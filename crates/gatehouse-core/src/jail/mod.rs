@@ -21,7 +21,7 @@ use std::time::SystemTime;
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, SystemTimeSpec};
 use cap_std::ambient_authority;
-use cap_std::fs::{Dir, Metadata, OpenOptions, OpenOptionsExt, Permissions, PermissionsExt};
+use cap_std::fs::{Dir, MetadataExt, OpenOptions, OpenOptionsExt, Permissions, PermissionsExt};
 
 pub use path::VirtualPath;
 
@@ -41,6 +41,57 @@ pub struct OpenMode {
     pub create: bool,
     pub truncate: bool,
     pub exclusive: bool,
+}
+
+/// What the front ends need to know about a file, as plain data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    pub size: u64,
+    /// Type and permission bits, as in `st_mode`.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub links: u64,
+    pub accessed: SystemTime,
+    pub modified: SystemTime,
+}
+
+impl Metadata {
+    pub fn is_dir(&self) -> bool {
+        self.mode & 0o170000 == 0o040000
+    }
+
+    pub fn is_file(&self) -> bool {
+        self.mode & 0o170000 == 0o100000
+    }
+
+    pub fn is_symlink(&self) -> bool {
+        self.mode & 0o170000 == 0o120000
+    }
+}
+
+impl From<cap_std::fs::Metadata> for Metadata {
+    fn from(meta: cap_std::fs::Metadata) -> Self {
+        let time = |secs: i64, nanos: i64| {
+            let since = std::time::Duration::new(secs.max(0).unsigned_abs(), nanos.clamp(0, 999_999_999) as u32);
+            SystemTime::UNIX_EPOCH + since
+        };
+        Self {
+            size: meta.len(),
+            mode: meta.mode(),
+            uid: meta.uid(),
+            gid: meta.gid(),
+            links: meta.nlink(),
+            accessed: time(meta.atime(), meta.atime_nsec()),
+            modified: time(meta.mtime(), meta.mtime_nsec()),
+        }
+    }
+}
+
+impl From<std::fs::Metadata> for Metadata {
+    fn from(meta: std::fs::Metadata) -> Self {
+        Self::from(cap_std::fs::Metadata::from_just_metadata(meta))
+    }
 }
 
 /// One directory entry with its (not followed) metadata.
@@ -103,14 +154,14 @@ impl Jail {
     }
 
     pub fn metadata(&self, path: &VirtualPath) -> io::Result<Metadata> {
-        self.root.metadata(path.relative())
+        self.root.metadata(path.relative()).map(Metadata::from)
     }
 
     pub fn symlink_metadata(&self, path: &VirtualPath) -> io::Result<Metadata> {
         if path.is_root() {
-            return self.root.dir_metadata();
+            return self.root.dir_metadata().map(Metadata::from);
         }
-        self.root.symlink_metadata(path.relative())
+        self.root.symlink_metadata(path.relative()).map(Metadata::from)
     }
 
     /// Every entry of a directory, sorted by name; names that are not UTF-8 are skipped
@@ -122,7 +173,7 @@ impl Jail {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            entries.push(Entry { name, metadata: entry.metadata()? });
+            entries.push(Entry { name, metadata: entry.metadata()?.into() });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(entries)

@@ -1,0 +1,136 @@
+//! Moves SFTP packets between one SSH channel and the dispatcher.
+//!
+//! russh delivers a channel's data through a small bounded queue, and the SSH session loop
+//! waits when that queue is full. russh-sftp's stock server loop reads one request, answers
+//! it, and only then reads again; while it waits for window space to send a large reply, it
+//! is not reading, the queue fills, the session loop blocks, and the client's window update
+//! that would free the reply is never read. Downloads with large reads (OpenSSH once
+//! `limits@openssh.com` is advertised, paramiko's prefetching `get()`) then hang for good
+//! after some tens of MB. A bigger queue only moves the threshold.
+//!
+//! So a reader task always drains the channel into our own queue, bounded in bytes rather
+//! than messages; a client that pipelines past the bound is disconnected instead of growing
+//! the server's memory. The dispatcher answers requests in order from that queue.
+
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes, BytesMut};
+use russh::ChannelMsg;
+use russh::server::Msg;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use crate::dispatch::{MAX_PACKET_LEN, SftpSession};
+
+/// Why a session's input ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum InputEnd {
+    /// The client sent EOF or closed the channel: a normal end.
+    Closed,
+    /// A length prefix larger than any request we accept.
+    Oversized(u32),
+    /// More queued requests than `max_queued_request_bytes`.
+    QueueFull,
+}
+
+/// Serves SFTP on `channel` until the client is done, then sends the exit status OpenSSH's
+/// `sftp -b` needs to report success, EOF and close. Returns why the input ended.
+pub async fn serve(
+    channel: russh::Channel<Msg>,
+    mut session: SftpSession,
+    max_queued_bytes: usize,
+) -> InputEnd {
+    let (read_half, write_half) = channel.split();
+    let (requests, mut queue) = mpsc::unbounded_channel();
+    let budget = Arc::new(Semaphore::new(max_queued_bytes));
+    let reader = tokio::spawn(read_requests(read_half, requests, budget));
+
+    while let Some((request, permit)) = queue.recv().await {
+        let reply = session.handle(request).await;
+        drop(permit);
+        if write_half.data_bytes(reply).await.is_err() {
+            break; // The connection is gone; nothing left to answer.
+        }
+    }
+
+    let end = reader.await.unwrap_or(InputEnd::Closed);
+    let code = if end == InputEnd::Closed { 0 } else { 1 };
+    // Best effort: after a dropped connection these fail, and there is no one to tell.
+    let _ = write_half.exit_status(code).await;
+    let _ = write_half.eof().await;
+    let _ = write_half.close().await;
+    end
+}
+
+type Queued = (Bytes, OwnedSemaphorePermit);
+
+async fn read_requests(
+    mut channel: russh::ChannelReadHalf,
+    requests: mpsc::UnboundedSender<Queued>,
+    budget: Arc<Semaphore>,
+) -> InputEnd {
+    let mut buffer = BytesMut::with_capacity(64 * 1024);
+    while let Some(message) = channel.wait().await {
+        let data = match message {
+            ChannelMsg::Data { data } => data,
+            ChannelMsg::Eof | ChannelMsg::Close => break,
+            _ => continue,
+        };
+        buffer.extend_from_slice(&data);
+        loop {
+            match next_request(&mut buffer) {
+                Ok(Some(request)) => {
+                    let size = u32::try_from(request.len()).unwrap_or(u32::MAX);
+                    let Ok(permit) = Arc::clone(&budget).try_acquire_many_owned(size) else {
+                        return InputEnd::QueueFull;
+                    };
+                    if requests.send((request, permit)).is_err() {
+                        return InputEnd::Closed;
+                    }
+                }
+                Ok(None) => break,
+                Err(end) => return end,
+            }
+        }
+    }
+    InputEnd::Closed
+}
+
+/// Splits one length-prefixed request off the front of `buffer`, if it is complete.
+fn next_request(buffer: &mut BytesMut) -> Result<Option<Bytes>, InputEnd> {
+    if buffer.len() < 4 {
+        return Ok(None);
+    }
+    let len = u32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
+    // The largest request is a WRITE of MAX_READ_LEN plus its header; allow some slack.
+    if len > MAX_PACKET_LEN + 1024 || len == 0 {
+        return Err(InputEnd::Oversized(len));
+    }
+    if buffer.len() < 4 + len as usize {
+        return Ok(None);
+    }
+    buffer.advance(4);
+    Ok(Some(buffer.split_to(len as usize).freeze()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_split_at_their_length_prefix_even_when_they_arrive_in_pieces() {
+        let mut buffer = BytesMut::from(&[0, 0, 0, 3, 1, 2][..]);
+        assert_eq!(next_request(&mut buffer), Ok(None), "incomplete request waits");
+
+        buffer.extend_from_slice(&[3, 0, 0, 0, 1, 9]);
+
+        assert_eq!(next_request(&mut buffer), Ok(Some(Bytes::from_static(&[1, 2, 3]))));
+        assert_eq!(next_request(&mut buffer), Ok(Some(Bytes::from_static(&[9]))));
+        assert!(buffer.is_empty());
+    }
+
+    #[test]
+    fn an_oversized_length_prefix_ends_the_input() {
+        let mut buffer = BytesMut::from(&[0xff, 0xff, 0xff, 0xff, 1][..]);
+        assert_eq!(next_request(&mut buffer), Err(InputEnd::Oversized(u32::MAX)));
+    }
+}

@@ -1,0 +1,262 @@
+//! The SSH side: listener, russh configuration, authentication and channel requests.
+//!
+//! Authentication goes to `gatehouse_core::auth::sftp` and nowhere else. The only service is
+//! the `sftp` subsystem (which OpenSSH 9's `scp` uses too); shell, exec (including legacy
+//! `scp -O`), port forwarding and agent forwarding are refused.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::Utc;
+use gatehouse_core::auth::Authenticator;
+use gatehouse_core::auth::sftp::SftpPrincipal;
+use gatehouse_core::config::SftpConfig;
+use gatehouse_core::jail::Jail;
+use gatehouse_core::password::Password;
+use russh::keys::PrivateKey;
+use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Server, Session};
+use russh::server::{VerifiedPublicKey, Handler};
+use russh::{Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId, cipher};
+use tokio::net::TcpListener;
+use tracing::Instrument;
+
+use crate::dispatch::{SftpSession, Traffic};
+use crate::pump::{self, InputEnd};
+
+const SFTP_ONLY: &str = "This server provides SFTP only; use sftp, or scp from OpenSSH 9 or \
+    later (it speaks SFTP). Shell, command execution and legacy scp (-O) are not available.\r\n";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SftpError {
+    #[error("ssh: {0}")]
+    Ssh(#[from] russh::Error),
+}
+
+/// What every connection shares.
+struct Shared {
+    auth: Authenticator,
+    config: SftpConfig,
+}
+
+pub struct SftpServer {
+    listener: TcpListener,
+    ssh: Arc<russh::server::Config>,
+    shared: Arc<Shared>,
+}
+
+impl SftpServer {
+    /// Binds the listener; `run` serves it.
+    pub async fn bind(config: &SftpConfig, host_key: PrivateKey, auth: Authenticator) -> io::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let shared = Arc::new(Shared { auth, config: config.clone() });
+        Ok(Self { listener, ssh: Arc::new(ssh_config(config, host_key)), shared })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the task is dropped or aborted.
+    pub async fn run(self) -> io::Result<()> {
+        let mut acceptor = Acceptor { shared: self.shared };
+        acceptor.run_on_socket(self.ssh, &self.listener).await
+    }
+}
+
+fn ssh_config(config: &SftpConfig, host_key: PrivateKey) -> russh::server::Config {
+    let ciphers = [
+        cipher::CHACHA20_POLY1305,
+        cipher::AES_128_GCM,
+        cipher::AES_256_GCM,
+        cipher::AES_128_CTR,
+        cipher::AES_192_CTR,
+        cipher::AES_256_CTR,
+    ];
+    russh::server::Config {
+        server_id: SshId::Standard(Cow::Borrowed("SSH-2.0-Gatehouse")),
+        methods: MethodSet::from(&[MethodKind::Password, MethodKind::PublicKey][..]),
+        // Real failures wait a constant time so their cost says nothing. The OpenSSH client
+        // opens with a `none` probe; delaying that would add the delay to every login.
+        auth_rejection_time: Duration::from_millis(config.auth_failure_delay_ms),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![host_key],
+        preferred: Preferred { cipher: Cow::Owned(ciphers.to_vec()), ..Preferred::DEFAULT },
+        inactivity_timeout: Some(Duration::from_secs(config.idle_timeout_secs)),
+        max_auth_attempts: 6,
+        // Without it small requests wait for Nagle's timer; paramiko uploads run at half speed.
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+struct Acceptor {
+    shared: Arc<Shared>,
+}
+
+impl Server for Acceptor {
+    type Handler = Connection;
+
+    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
+        let peer = peer.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        tracing::debug!(%peer, "ssh connection");
+        Connection { shared: Arc::clone(&self.shared), peer, principal: None, channels: HashMap::new() }
+    }
+
+    fn handle_session_error(&mut self, error: SftpError) {
+        tracing::debug!(%error, "ssh connection ended with an error");
+    }
+}
+
+/// One SSH connection.
+pub struct Connection {
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    principal: Option<SftpPrincipal>,
+    channels: HashMap<ChannelId, Channel<Msg>>,
+}
+
+impl Connection {
+    fn admit(&mut self, outcome: Result<Option<SftpPrincipal>, gatehouse_core::CoreError>) -> Auth {
+        match outcome {
+            Ok(Some(principal)) => {
+                self.principal = Some(principal);
+                Auth::Accept
+            }
+            Ok(None) => Auth::reject(),
+            Err(error) => {
+                tracing::error!(%error, peer = %self.peer, "SFTP login could not be checked");
+                Auth::reject()
+            }
+        }
+    }
+
+    /// Answers a shell or exec request with a readable refusal and a non-zero exit status.
+    fn refuse_channel_request(&mut self, channel: ChannelId, what: &str, session: &mut Session) -> Result<(), SftpError> {
+        let user = self.principal.as_ref().map(|p| p.username.to_string()).unwrap_or_default();
+        tracing::info!(%user, peer = %self.peer, request = what, "refused non-SFTP channel request");
+        session.channel_success(channel)?;
+        session.extended_data(channel, 1, SFTP_ONLY.as_bytes().to_vec())?;
+        session.exit_status_request(channel, 1)?;
+        session.eof(channel)?;
+        session.close(channel)?;
+        Ok(())
+    }
+}
+
+impl Handler for Connection {
+    type Error = SftpError;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, SftpError> {
+        let password = Password::new(password);
+        let outcome = self.shared.auth.sftp_password(user, &password, self.peer.ip(), Utc::now()).await;
+        Ok(self.admit(outcome))
+    }
+
+    async fn auth_publickey_offered(&mut self, user: &str, offer: PublicKeyOffer<'_>) -> Result<Auth, SftpError> {
+        let acceptable = self
+            .shared
+            .auth
+            .sftp_key_acceptable(user, offer.public_key, self.peer.ip(), Utc::now())
+            .await;
+        Ok(match acceptable {
+            Ok(true) => Auth::Accept,
+            Ok(false) => Auth::reject(),
+            Err(error) => {
+                tracing::error!(%error, peer = %self.peer, "SFTP key could not be checked");
+                Auth::reject()
+            }
+        })
+    }
+
+    async fn auth_publickey(&mut self, user: &str, key: VerifiedPublicKey<'_>) -> Result<Auth, SftpError> {
+        let outcome = self.shared.auth.sftp_public_key(user, key.public_key, self.peer.ip(), Utc::now()).await;
+        Ok(self.admit(outcome))
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), SftpError> {
+        if self.principal.is_none() {
+            return Ok(()); // Dropping the handle rejects the channel.
+        }
+        self.channels.insert(channel.id(), channel);
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel_id: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), SftpError> {
+        let (Some(principal), true) = (self.principal.clone(), name == "sftp") else {
+            session.channel_failure(channel_id)?;
+            return Ok(());
+        };
+        let Some(channel) = self.channels.remove(&channel_id) else {
+            session.channel_failure(channel_id)?;
+            return Ok(());
+        };
+        let jail = match Jail::open(&principal.root) {
+            Ok(jail) => jail,
+            Err(error) => {
+                tracing::error!(%error, user = %principal.username, "cannot open the user's root folder");
+                session.channel_failure(channel_id)?;
+                return Ok(());
+            }
+        };
+        session.channel_success(channel_id)?;
+
+        let config = &self.shared.config;
+        let traffic = Arc::new(Traffic::default());
+        let sftp = SftpSession::new(jail, principal.username.to_string(), config.max_open_handles, Arc::clone(&traffic));
+        let span = tracing::info_span!("sftp", user = %principal.username, tenant = %principal.tenant, peer = %self.peer);
+        let max_queued = config.max_queued_request_bytes;
+        tokio::spawn(
+            async move {
+                tracing::info!("sftp session opened");
+                let end = pump::serve(channel, sftp, max_queued).await;
+                let (read, written) = (traffic.read.load(Ordering::Relaxed), traffic.written.load(Ordering::Relaxed));
+                match end {
+                    InputEnd::Closed => tracing::info!(bytes_read = read, bytes_written = written, "sftp session closed"),
+                    other => tracing::warn!(bytes_read = read, bytes_written = written, reason = ?other, "sftp session ended by the server"),
+                }
+            }
+            .instrument(span),
+        );
+        Ok(())
+    }
+
+    async fn exec_request(&mut self, channel: ChannelId, _data: &[u8], session: &mut Session) -> Result<(), SftpError> {
+        self.refuse_channel_request(channel, "exec", session)
+    }
+
+    async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), SftpError> {
+        self.refuse_channel_request(channel, "shell", session)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), SftpError> {
+        session.channel_failure(channel)?;
+        Ok(())
+    }
+}
