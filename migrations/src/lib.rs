@@ -6,13 +6,19 @@
 
 pub use sea_orm_migration::prelude::*;
 
+// Column names such as `Users::ManageUsers` are the schema; the lint would rename them.
+#[allow(clippy::enum_variant_names)]
 mod m20261203_000001_core_tables;
+mod m20261203_000002_web;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261203_000001_core_tables::Migration)]
+        vec![
+            Box::new(m20261203_000001_core_tables::Migration),
+            Box::new(m20261203_000002_web::Migration),
+        ]
     }
 }

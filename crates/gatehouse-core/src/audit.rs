@@ -56,6 +56,12 @@ pub enum AuditKind {
     PasswordChanged,
     SshKeyAdded,
     SshKeyRemoved,
+    SecondFactorEnrolled,
+    SecondFactorDisabled,
+    SecondFactorFailed,
+    RecoveryCodeUsed,
+    RecoveryCodesRegenerated,
+    Logout,
 }
 
 impl AuditKind {
@@ -69,6 +75,12 @@ impl AuditKind {
             Self::PasswordChanged => "password_changed",
             Self::SshKeyAdded => "ssh_key_added",
             Self::SshKeyRemoved => "ssh_key_removed",
+            Self::SecondFactorEnrolled => "second_factor_enrolled",
+            Self::SecondFactorDisabled => "second_factor_disabled",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Self::Logout => "logout",
         }
     }
 }

@@ -24,6 +24,7 @@ pub struct Config {
     pub sftp: SftpConfig,
     pub web: WebConfig,
     pub security: SecurityConfig,
+    pub sms: SmsConfig,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -66,6 +67,50 @@ pub struct WebConfig {
     pub listen: SocketAddr,
     /// The address people type; an `https://` URL makes every cookie `Secure`.
     pub public_url: String,
+    /// A signed-in session unused for this long ends.
+    pub session_idle_secs: i64,
+    /// A session ends this long after login, however active.
+    pub session_absolute_secs: i64,
+    /// The issuer authenticator apps show beside the account name.
+    pub totp_issuer: String,
+    /// File holding the key that seals TOTP secrets at rest; empty means
+    /// `<data_dir>/web_secret_key`, created on first start with mode 0600.
+    pub secret_key_file: Option<PathBuf>,
+}
+
+/// Which SMS provider sends second-factor codes. With none, SMS is not offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProviderKind {
+    None,
+    Twilio,
+    /// Writes codes to the server log. For development only; never in production.
+    Development,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    pub provider: SmsProviderKind,
+    /// Seconds before another code may be sent to the same user.
+    pub resend_interval_secs: i64,
+    /// Twilio Verify v2 endpoint; changed only to point tests at a local fake.
+    pub twilio_base_url: String,
+    pub twilio_account_sid: String,
+    pub twilio_auth_token: SecretText,
+    /// The Verify service (`VA...`) that sends the codes.
+    pub twilio_service_sid: String,
+}
+
+/// A secret setting: its `Debug` prints nothing of it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "(unset)" } else { "(secret)" })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -91,6 +136,7 @@ impl Default for Config {
             sftp: SftpConfig::default(),
             web: WebConfig::default(),
             security: SecurityConfig::default(),
+            sms: SmsConfig::default(),
         }
     }
 }
@@ -115,6 +161,23 @@ impl Default for WebConfig {
             enabled: true,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".to_owned(),
+            session_idle_secs: 30 * 60,
+            session_absolute_secs: 12 * 60 * 60,
+            totp_issuer: "Gatehouse".to_owned(),
+            secret_key_file: None,
+        }
+    }
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            provider: SmsProviderKind::None,
+            resend_interval_secs: 30,
+            twilio_base_url: "https://verify.twilio.com".to_owned(),
+            twilio_account_sid: String::new(),
+            twilio_auth_token: SecretText::default(),
+            twilio_service_sid: String::new(),
         }
     }
 }
@@ -144,8 +207,9 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        // GATEHOUSE_CONFIG names the file itself and is not a setting.
-        let env = Env::prefixed("GATEHOUSE_").split("__").ignore(&["config"]);
+        // GATEHOUSE_CONFIG names the file itself and GATEHOUSE_LOG the log filter (read by
+        // the binary before any config exists); neither is a setting.
+        let env = Env::prefixed("GATEHOUSE_").split("__").ignore(&["config", "log"]);
         figment
             .merge(env)
             .extract()
@@ -163,6 +227,13 @@ impl Config {
         match &self.storage.root {
             Some(root) if !root.as_os_str().is_empty() => root.clone(),
             _ => self.data_dir.join("files"),
+        }
+    }
+
+    pub fn web_secret_key_path(&self) -> PathBuf {
+        match &self.web.secret_key_file {
+            Some(path) if !path.as_os_str().is_empty() => path.clone(),
+            _ => self.data_dir.join("web_secret_key"),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::audit::{AuditEvent, AuditKind, Protocol};
 use crate::config::Config;
 use crate::entity::user;
 use crate::error::CoreError;
-use crate::ids::Username;
+use crate::ids::{TenantName, Username};
 use crate::password::{Password, PasswordHasher, PasswordPolicy, Verified};
 use crate::store::Store;
 use crate::store::throttle::LockoutPolicy;
@@ -34,6 +34,8 @@ pub(crate) enum Refusal {
     UnknownKey,
     Disabled,
     DoorClosed,
+    /// A wrong TOTP, SMS or recovery code on a pending web login.
+    WrongSecondFactor,
 }
 
 impl Refusal {
@@ -45,12 +47,16 @@ impl Refusal {
             Self::UnknownKey => "key not registered for this user",
             Self::Disabled => "account disabled",
             Self::DoorClosed => "access through this protocol is switched off",
+            Self::WrongSecondFactor => "wrong second-factor code",
         }
     }
 
     /// Refusals that count toward the lockout: guesses, not state.
     fn counts_as_failure(self) -> bool {
-        matches!(self, Self::UnknownUser | Self::WrongPassword | Self::UnknownKey)
+        matches!(
+            self,
+            Self::UnknownUser | Self::WrongPassword | Self::UnknownKey | Self::WrongSecondFactor
+        )
     }
 }
 
@@ -62,6 +68,12 @@ impl Authenticator {
             storage_root: config.storage_root(),
             default_lockout: LockoutPolicy::from(&config.security),
         })
+    }
+
+    /// Where a user's files are on the host: the tenant's folder, then the user's root
+    /// folder inside it. Every door uses this, so both sides see one tree.
+    pub(crate) fn user_root(&self, tenant: &TenantName, user: &user::Model) -> PathBuf {
+        self.storage_root.join(tenant.as_str()).join(&user.root_folder)
     }
 
     pub fn store(&self) -> &Store {

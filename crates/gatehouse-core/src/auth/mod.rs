@@ -6,6 +6,10 @@
 //! the audit trail live in [`login`], once.
 
 pub mod login;
+pub mod recovery;
 pub mod sftp;
+pub mod sms;
+pub mod totp;
+pub mod web;
 
 pub use login::Authenticator;

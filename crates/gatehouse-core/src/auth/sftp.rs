@@ -122,7 +122,7 @@ impl Authenticator {
         self.store.touch_sftp_login(user.user_id(), now).await?;
         Ok(Some(SftpPrincipal {
             tenant_id: user.tenant(),
-            root: self.storage_root.join(tenant_name.as_str()).join(&user.root_folder),
+            root: self.user_root(&tenant_name, &user),
             tenant: tenant_name,
             user_id: user.user_id(),
             username: Username::parse(&user.username)?,

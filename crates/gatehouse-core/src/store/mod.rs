@@ -4,6 +4,9 @@
 
 pub mod audit;
 pub mod keys;
+pub mod recovery_codes;
+pub mod second_factors;
+pub mod sessions;
 pub mod tenants;
 pub mod throttle;
 pub mod users;
