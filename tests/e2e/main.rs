@@ -1,1 +1,12 @@
+//! End-to-end tests: the real servers, started in-process on port 0 with a fresh database
+//! and data folder each, driven by real clients. One test binary, one module per area.
 
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod sftp_auth;
+mod sftp_compat;
+mod sftp_hostile;
+mod sftp_jail;
+mod sftp_transfer;
+mod support;

@@ -109,7 +109,11 @@ pub struct SecretText(pub String);
 
 impl std::fmt::Debug for SecretText {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "(unset)" } else { "(secret)" })
+        f.write_str(if self.0.is_empty() {
+            "(unset)"
+        } else {
+            "(secret)"
+        })
     }
 }
 
@@ -209,7 +213,9 @@ impl Config {
         }
         // GATEHOUSE_CONFIG names the file itself and GATEHOUSE_LOG the log filter (read by
         // the binary before any config exists); neither is a setting.
-        let env = Env::prefixed("GATEHOUSE_").split("__").ignore(&["config", "log"]);
+        let env = Env::prefixed("GATEHOUSE_")
+            .split("__")
+            .ignore(&["config", "log"]);
         figment
             .merge(env)
             .extract()
@@ -219,7 +225,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database.url {
             Some(url) if !url.is_empty() => url.clone(),
-            _ => format!("sqlite://{}?mode=rwc", self.data_dir.join("gatehouse.db").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("gatehouse.db").display()
+            ),
         }
     }
 
@@ -254,7 +263,11 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.sftp.listen.to_string(), "0.0.0.0:2222");
         assert_eq!(config.web.listen.to_string(), "127.0.0.1:8080");
-        assert!(config.database_url().starts_with("sqlite://./data/gatehouse.db"));
+        assert!(
+            config
+                .database_url()
+                .starts_with("sqlite://./data/gatehouse.db")
+        );
     }
 
     #[test]
@@ -271,6 +284,9 @@ mod tests {
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, "[sftp]\nlisten_port = 22\n").unwrap();
         let err = Config::load(Some(&path)).unwrap_err().to_string();
-        assert!(err.contains("listen_port"), "error should name the unknown key: {err}");
+        assert!(
+            err.contains("listen_port"),
+            "error should name the unknown key: {err}"
+        );
     }
 }

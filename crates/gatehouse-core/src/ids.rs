@@ -67,14 +67,18 @@ impl fmt::Display for TenantName {
 fn is_valid_name(name: &str, max_len: usize) -> bool {
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
     name.len() <= max_len
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
         && name.chars().all(allowed)
 }
 
 macro_rules! id_type {
     ($name:ident) => {
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[derive(Serialize, Deserialize)]
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         pub struct $name(pub i64);
 
         impl fmt::Display for $name {
@@ -135,7 +139,16 @@ mod tests {
 
     #[test]
     fn usernames_with_path_or_shell_characters_are_refused() {
-        for bad in ["", "../x", "a/b", "a b", "-x", ".hidden", "é", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "../x",
+            "a/b",
+            "a b",
+            "-x",
+            ".hidden",
+            "é",
+            &"a".repeat(65),
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

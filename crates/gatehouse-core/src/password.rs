@@ -35,7 +35,9 @@ impl Password {
     pub fn generate() -> Self {
         const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         let mut rng = OsRng;
-        let text: String = (0..20).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+        let text: String = (0..20)
+            .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+            .collect();
         Self::new(text)
     }
 }
@@ -56,10 +58,26 @@ pub struct PasswordPolicy {
 
 /// Passwords that appear at the top of every breach corpus; a sample, not a breach database.
 const COMMON: &[&str] = &[
-    "123456789012", "password1234", "qwertyuiop12", "passwordpassword", "111111111111",
-    "iloveyou1234", "adminadmin12", "letmein12345", "welcome12345", "changeme1234",
-    "qwerty123456", "1q2w3e4r5t6y", "abc123456789", "password123!", "p@ssw0rd1234",
-    "000000000000", "123123123123", "trustno11234", "football1234", "baseball1234",
+    "123456789012",
+    "password1234",
+    "qwertyuiop12",
+    "passwordpassword",
+    "111111111111",
+    "iloveyou1234",
+    "adminadmin12",
+    "letmein12345",
+    "welcome12345",
+    "changeme1234",
+    "qwerty123456",
+    "1q2w3e4r5t6y",
+    "abc123456789",
+    "password123!",
+    "p@ssw0rd1234",
+    "000000000000",
+    "123123123123",
+    "trustno11234",
+    "football1234",
+    "baseball1234",
 ];
 
 impl PasswordPolicy {
@@ -75,7 +93,9 @@ impl PasswordPolicy {
             )));
         }
         if length > Self::MAX_LENGTH {
-            return Err(CoreError::invalid("password too long: at most 256 characters"));
+            return Err(CoreError::invalid(
+                "password too long: at most 256 characters",
+            ));
         }
         let lower = text.to_lowercase();
         if COMMON.contains(&lower.as_str()) {
@@ -84,7 +104,7 @@ impl PasswordPolicy {
         if !username.is_empty() && lower.contains(&username.to_lowercase()) {
             return Err(CoreError::invalid("password must not contain the username"));
         }
-        if text.chars().all(|c| Some(c) == text.chars().next()) {
+        if text.chars().all(|c| text.starts_with(c)) {
             return Err(CoreError::invalid("password must not repeat one character"));
         }
         Ok(())
@@ -130,7 +150,10 @@ fn verify_blocking(password: &str, stored: &str) -> Verified {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verified::No;
     };
-    if argon2().verify_password(password.as_bytes(), &parsed).is_err() {
+    if argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
         return Verified::No;
     }
     let current = argon2();
@@ -140,7 +163,11 @@ fn verify_blocking(password: &str, stored: &str) -> Verified {
             == (wanted.m_cost(), wanted.t_cost(), wanted.p_cost())
     });
     let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT || !same_cost;
-    if outdated { Verified::YesRehash } else { Verified::Yes }
+    if outdated {
+        Verified::YesRehash
+    } else {
+        Verified::Yes
+    }
 }
 
 impl PasswordHasher {
@@ -168,7 +195,9 @@ impl PasswordHasher {
         let exists = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.clone();
-        let verified = self.run(move || verify_blocking(password.expose(), &hash)).await?;
+        let verified = self
+            .run(move || verify_blocking(password.expose(), &hash))
+            .await?;
         Ok(if exists { verified } else { Verified::No })
     }
 
@@ -194,12 +223,22 @@ mod tests {
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_nothing_else() {
         let hasher = PasswordHasher::new(2).unwrap();
-        let hash = hasher.hash(&Password::new("correct horse battery")).await.unwrap();
+        let hash = hasher
+            .hash(&Password::new("correct horse battery"))
+            .await
+            .unwrap();
 
-        let right = hasher.verify(&Password::new("correct horse battery"), Some(&hash)).await;
-        let wrong = hasher.verify(&Password::new("correct horse battery!"), Some(&hash)).await;
+        let right = hasher
+            .verify(&Password::new("correct horse battery"), Some(&hash))
+            .await;
+        let wrong = hasher
+            .verify(&Password::new("correct horse battery!"), Some(&hash))
+            .await;
 
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert_eq!(right.unwrap(), Verified::Yes);
         assert_eq!(wrong.unwrap(), Verified::No);
     }
@@ -213,12 +252,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_hash_with_weaker_parameters_verifies_and_asks_for_a_rehash() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8192, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8192, 1, 1, None).unwrap(),
+        );
         let salt = SaltString::generate(&mut OsRng);
-        let old = weak.hash_password(b"an old password here", &salt).unwrap().to_string();
+        let old = weak
+            .hash_password(b"an old password here", &salt)
+            .unwrap()
+            .to_string();
         let hasher = PasswordHasher::new(1).unwrap();
 
-        let verified = hasher.verify(&Password::new("an old password here"), Some(&old)).await;
+        let verified = hasher
+            .verify(&Password::new("an old password here"), Some(&old))
+            .await;
 
         assert_eq!(verified.unwrap(), Verified::YesRehash);
     }
@@ -226,11 +274,21 @@ mod tests {
     #[test]
     fn the_policy_refuses_short_common_and_username_passwords() {
         let policy = PasswordPolicy { min_length: 12 };
-        let cases = [("short", "too short"), ("password1234", "too common"),
-            ("alice-is-great-2026", "username"), ("aaaaaaaaaaaaaa", "repeat")];
+        let cases = [
+            ("short", "too short"),
+            ("password1234", "too common"),
+            ("alice-is-great-2026", "username"),
+            ("aaaaaaaaaaaaaa", "repeat"),
+        ];
         for (password, reason) in cases {
-            let err = policy.check(&Password::new(password), "alice").unwrap_err().to_string();
-            assert!(err.contains(reason), "{password:?}: expected {reason:?} in {err:?}");
+            let err = policy
+                .check(&Password::new(password), "alice")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(reason),
+                "{password:?}: expected {reason:?} in {err:?}"
+            );
         }
         assert!(policy.check(&Password::generate(), "alice").is_ok());
     }

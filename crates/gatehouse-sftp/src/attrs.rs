@@ -25,7 +25,10 @@ pub fn from_metadata(metadata: &Metadata) -> FileAttributes {
 
 /// SFTP v3 carries 32-bit seconds; times before 1970 or after 2106 are clamped.
 fn seconds(time: SystemTime) -> u32 {
-    let secs = time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     u32::try_from(secs).unwrap_or(u32::MAX)
 }
 
@@ -43,14 +46,19 @@ pub fn entry(name: &str, metadata: &Metadata, owner: &str, now: SystemTime) -> F
 pub fn long_name(name: &str, metadata: &Metadata, owner: &str, now: SystemTime) -> String {
     let modified: DateTime<Utc> = metadata.modified.into();
     let six_months = std::time::Duration::from_secs(182 * 24 * 3600);
-    let recent = now.duration_since(metadata.modified).is_ok_and(|age| age < six_months);
+    let recent = now
+        .duration_since(metadata.modified)
+        .is_ok_and(|age| age < six_months);
     let when = if recent {
         modified.format("%b %e %H:%M")
     } else {
         modified.format("%b %e  %Y")
     };
     let mode = mode_string(metadata.mode);
-    format!("{mode} {:>4} {owner:<8} {owner:<8} {:>8} {when} {name}", metadata.links, metadata.size)
+    format!(
+        "{mode} {:>4} {owner:<8} {owner:<8} {:>8} {when} {name}",
+        metadata.links, metadata.size
+    )
 }
 
 fn mode_string(mode: u32) -> String {
@@ -79,7 +87,15 @@ mod tests {
     use super::*;
 
     fn metadata(mode: u32, modified: SystemTime) -> Metadata {
-        Metadata { size: 4096, mode, uid: 0, gid: 0, links: 2, accessed: modified, modified }
+        Metadata {
+            size: 4096,
+            mode,
+            uid: 0,
+            gid: 0,
+            links: 2,
+            accessed: modified,
+            modified,
+        }
     }
 
     #[test]
@@ -93,7 +109,12 @@ mod tests {
     #[test]
     fn old_files_show_the_year_instead_of_the_time() {
         let long_ago = UNIX_EPOCH + std::time::Duration::from_secs(1_577_934_245); // 2020-01-02
-        let line = long_name("f", &metadata(0o100644, long_ago), "alice", SystemTime::now());
+        let line = long_name(
+            "f",
+            &metadata(0o100644, long_ago),
+            "alice",
+            SystemTime::now(),
+        );
         assert!(line.starts_with("-rw-r--r-- "), "{line}");
         assert!(line.contains("Jan  2  2020 f"), "{line}");
     }

@@ -26,8 +26,8 @@ use gatehouse_core::jail::{Entry, Jail, OpenMode, VirtualPath};
 use russh_sftp::de;
 use russh_sftp::extensions::{self, Statvfs};
 use russh_sftp::protocol::{
-    Attrs, Data, ExtendedReply, File as NameEntry, FileAttributes, Handle, Name, OpenFlags,
-    Packet, StatusCode, Version,
+    Attrs, Data, ExtendedReply, File as NameEntry, FileAttributes, Handle, Name, OpenFlags, Packet,
+    StatusCode, Version,
 };
 
 use crate::attrs;
@@ -107,12 +107,19 @@ impl SftpSession {
             Packet::FSetStat(p) => self.fsetstat(p.id, &p.handle, p.attrs).await,
             Packet::OpenDir(p) => self.opendir(p.id, &p.path).await,
             Packet::ReadDir(p) => self.readdir(p.id, &p.handle),
-            Packet::Remove(p) => self.path_op(p.id, &p.filename, |j, path| j.remove_file(path)).await,
+            Packet::Remove(p) => {
+                self.path_op(p.id, &p.filename, |j, path| j.remove_file(path))
+                    .await
+            }
             Packet::MkDir(p) => {
                 let mode = p.attrs.permissions;
-                self.path_op(p.id, &p.path, move |j, path| j.create_dir(path, mode)).await
+                self.path_op(p.id, &p.path, move |j, path| j.create_dir(path, mode))
+                    .await
             }
-            Packet::RmDir(p) => self.path_op(p.id, &p.path, |j, path| j.remove_dir(path)).await,
+            Packet::RmDir(p) => {
+                self.path_op(p.id, &p.path, |j, path| j.remove_dir(path))
+                    .await
+            }
             Packet::RealPath(p) => realpath(p.id, &p.path),
             Packet::Rename(p) => self.rename(p.id, &p.oldpath, &p.newpath, false).await,
             Packet::ReadLink(p) => self.readlink(p.id, &p.path).await,
@@ -123,7 +130,13 @@ impl SftpSession {
         }
     }
 
-    async fn open(&mut self, id: u32, name: &str, flags: OpenFlags, attrs: &FileAttributes) -> Reply {
+    async fn open(
+        &mut self,
+        id: u32,
+        name: &str,
+        flags: OpenFlags,
+        attrs: &FileAttributes,
+    ) -> Reply {
         let path = resolve(name)?;
         let how = OpenMode {
             read: flags.contains(OpenFlags::READ),
@@ -135,7 +148,9 @@ impl SftpSession {
         };
         let mode = attrs.permissions;
         self.ensure_handle_room()?;
-        let file = self.blocking(move |jail| jail.open_file(&path, how, mode)).await?;
+        let file = self
+            .blocking(move |jail| jail.open_file(&path, how, mode))
+            .await?;
         Ok(self.add_handle(id, OpenHandle::File(Arc::new(file))))
     }
 
@@ -166,7 +181,9 @@ impl SftpSession {
         if data.is_empty() {
             return Ok(status(id, StatusCode::Eof, "End of file"));
         }
-        self.traffic.read.fetch_add(data.len() as u64, Ordering::Relaxed);
+        self.traffic
+            .read
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
         Ok(Packet::Data(Data { id, data }))
     }
 
@@ -181,15 +198,27 @@ impl SftpSession {
     async fn stat(&mut self, id: u32, name: &str, follow: bool) -> Reply {
         let path = resolve(name)?;
         let metadata = self
-            .blocking(move |jail| if follow { jail.metadata(&path) } else { jail.symlink_metadata(&path) })
+            .blocking(move |jail| {
+                if follow {
+                    jail.metadata(&path)
+                } else {
+                    jail.symlink_metadata(&path)
+                }
+            })
             .await?;
-        Ok(Packet::Attrs(Attrs { id, attrs: attrs::from_metadata(&metadata) }))
+        Ok(Packet::Attrs(Attrs {
+            id,
+            attrs: attrs::from_metadata(&metadata),
+        }))
     }
 
     async fn fstat(&mut self, id: u32, handle: &str) -> Reply {
         let file = self.file(handle)?;
         let metadata = run(move || file.metadata()).await?;
-        Ok(Packet::Attrs(Attrs { id, attrs: attrs::from_metadata(&metadata.into()) }))
+        Ok(Packet::Attrs(Attrs {
+            id,
+            attrs: attrs::from_metadata(&metadata.into()),
+        }))
     }
 
     async fn setstat(&mut self, id: u32, name: &str, attrs: FileAttributes) -> Reply {
@@ -222,7 +251,9 @@ impl SftpSession {
                 file.set_permissions(std::fs::Permissions::from_mode(mode))?;
             }
             if let (Some(atime), Some(mtime)) = (attrs.atime, attrs.mtime) {
-                let times = std::fs::FileTimes::new().set_accessed(time(atime)).set_modified(time(mtime));
+                let times = std::fs::FileTimes::new()
+                    .set_accessed(time(atime))
+                    .set_modified(time(mtime));
                 file.set_times(times)?;
             }
             Ok(())
@@ -256,19 +287,24 @@ impl SftpSession {
 
     async fn rename(&mut self, id: u32, from: &str, to: &str, overwrite: bool) -> Reply {
         let (from, to) = (resolve(from)?, resolve(to)?);
-        self.blocking(move |jail| jail.rename(&from, &to, overwrite)).await?;
+        self.blocking(move |jail| jail.rename(&from, &to, overwrite))
+            .await?;
         Ok(ok(id))
     }
 
     async fn readlink(&mut self, id: u32, name: &str) -> Reply {
         let path = resolve(name)?;
         let target = self.blocking(move |jail| jail.read_link(&path)).await?;
-        Ok(Packet::Name(Name { id, files: vec![NameEntry::dummy(target)] }))
+        Ok(Packet::Name(Name {
+            id,
+            files: vec![NameEntry::dummy(target)],
+        }))
     }
 
     async fn symlink(&mut self, id: u32, link: &str, target: String) -> Reply {
         let link = resolve(link)?;
-        self.blocking(move |jail| jail.symlink(&link, &target)).await?;
+        self.blocking(move |jail| jail.symlink(&link, &target))
+            .await?;
         Ok(ok(id))
     }
 
@@ -297,7 +333,10 @@ impl SftpSession {
                     max_open_handles: self.max_handles as u64,
                 };
                 let data = russh_sftp::ser::to_bytes(&limits).map_err(|_| Failure::BAD_MESSAGE)?;
-                Ok(Packet::ExtendedReply(ExtendedReply { id, data: data.to_vec() }))
+                Ok(Packet::ExtendedReply(ExtendedReply {
+                    id,
+                    data: data.to_vec(),
+                }))
             }
             extensions::EXPAND_PATH => {
                 let request: extensions::ExpandPathExtension = decode(&mut data)?;
@@ -326,7 +365,10 @@ impl SftpSession {
             name_max: space.name_max,
         };
         let data = russh_sftp::ser::to_bytes(&reply).map_err(|_| Failure::BAD_MESSAGE)?;
-        Ok(Packet::ExtendedReply(ExtendedReply { id, data: data.to_vec() }))
+        Ok(Packet::ExtendedReply(ExtendedReply {
+            id,
+            data: data.to_vec(),
+        }))
     }
 
     /// Runs a path operation that answers with a plain OK.
@@ -347,10 +389,10 @@ impl SftpSession {
     ) -> Result<T, Failure> {
         let jail = Arc::clone(&self.jail);
         let result = run(move || op(&jail)).await;
-        if let Err(failure) = &result {
-            if failure.code == StatusCode::PermissionDenied {
-                tracing::warn!(user = %self.owner, "SFTP request refused by the jail");
-            }
+        if let Err(failure) = &result
+            && failure.code == StatusCode::PermissionDenied
+        {
+            tracing::warn!(user = %self.owner, "SFTP request refused by the jail");
         }
         result
     }
@@ -387,14 +429,19 @@ fn version() -> Packet {
         (extensions::EXPAND_PATH, "1"),
         (extensions::LIMITS, "1"),
     ] {
-        version.extensions.insert(name.to_owned(), revision.to_owned());
+        version
+            .extensions
+            .insert(name.to_owned(), revision.to_owned());
     }
     Packet::Version(version)
 }
 
 fn realpath(id: u32, name: &str) -> Reply {
     let path = resolve(name)?;
-    Ok(Packet::Name(Name { id, files: vec![NameEntry::dummy(path.as_str())] }))
+    Ok(Packet::Name(Name {
+        id,
+        files: vec![NameEntry::dummy(path.as_str())],
+    }))
 }
 
 fn resolve(name: &str) -> Result<VirtualPath, Failure> {
@@ -430,7 +477,9 @@ fn time(secs: u32) -> SystemTime {
 fn request_id(payload: &Bytes) -> u32 {
     match payload.first() {
         Some(1) | None => 0,
-        Some(_) if payload.len() >= 5 => u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]),
+        Some(_) if payload.len() >= 5 => {
+            u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]])
+        }
         Some(_) => 0,
     }
 }

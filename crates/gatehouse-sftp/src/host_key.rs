@@ -9,8 +9,9 @@ use russh::keys::{HashAlg, PrivateKey, ssh_key::LineEnding};
 
 pub fn load_or_create(path: &Path) -> io::Result<PrivateKey> {
     if path.exists() {
-        return PrivateKey::read_openssh_file(path)
-            .map_err(|err| io::Error::other(format!("reading host key {}: {err}", path.display())));
+        return PrivateKey::read_openssh_file(path).map_err(|err| {
+            io::Error::other(format!("reading host key {}: {err}", path.display()))
+        });
     }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
@@ -47,8 +48,19 @@ mod tests {
         let second = load_or_create(&path).unwrap();
 
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "the host key must be readable by its owner only");
-        assert_eq!(fingerprint(&first), fingerprint(&second), "the key must be reused");
-        assert!(std::fs::read_to_string(&path).unwrap().starts_with("-----BEGIN OPENSSH"));
+        assert_eq!(
+            mode, 0o600,
+            "the host key must be readable by its owner only"
+        );
+        assert_eq!(
+            fingerprint(&first),
+            fingerprint(&second),
+            "the key must be reused"
+        );
+        assert!(
+            std::fs::read_to_string(&path)
+                .unwrap()
+                .starts_with("-----BEGIN OPENSSH")
+        );
     }
 }

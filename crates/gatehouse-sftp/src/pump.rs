@@ -119,18 +119,31 @@ mod tests {
     #[test]
     fn requests_are_split_at_their_length_prefix_even_when_they_arrive_in_pieces() {
         let mut buffer = BytesMut::from(&[0, 0, 0, 3, 1, 2][..]);
-        assert_eq!(next_request(&mut buffer), Ok(None), "incomplete request waits");
+        assert_eq!(
+            next_request(&mut buffer),
+            Ok(None),
+            "incomplete request waits"
+        );
 
         buffer.extend_from_slice(&[3, 0, 0, 0, 1, 9]);
 
-        assert_eq!(next_request(&mut buffer), Ok(Some(Bytes::from_static(&[1, 2, 3]))));
-        assert_eq!(next_request(&mut buffer), Ok(Some(Bytes::from_static(&[9]))));
+        assert_eq!(
+            next_request(&mut buffer),
+            Ok(Some(Bytes::from_static(&[1, 2, 3])))
+        );
+        assert_eq!(
+            next_request(&mut buffer),
+            Ok(Some(Bytes::from_static(&[9])))
+        );
         assert!(buffer.is_empty());
     }
 
     #[test]
     fn an_oversized_length_prefix_ends_the_input() {
         let mut buffer = BytesMut::from(&[0xff, 0xff, 0xff, 0xff, 1][..]);
-        assert_eq!(next_request(&mut buffer), Err(InputEnd::Oversized(u32::MAX)));
+        assert_eq!(
+            next_request(&mut buffer),
+            Err(InputEnd::Oversized(u32::MAX))
+        );
     }
 }

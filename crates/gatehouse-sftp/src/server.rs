@@ -20,7 +20,7 @@ use gatehouse_core::jail::Jail;
 use gatehouse_core::password::Password;
 use russh::keys::PrivateKey;
 use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Server, Session};
-use russh::server::{VerifiedPublicKey, Handler};
+use russh::server::{Handler, VerifiedPublicKey};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId, cipher};
 use tokio::net::TcpListener;
 use tracing::Instrument;
@@ -51,10 +51,21 @@ pub struct SftpServer {
 
 impl SftpServer {
     /// Binds the listener; `run` serves it.
-    pub async fn bind(config: &SftpConfig, host_key: PrivateKey, auth: Authenticator) -> io::Result<Self> {
+    pub async fn bind(
+        config: &SftpConfig,
+        host_key: PrivateKey,
+        auth: Authenticator,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
-        let shared = Arc::new(Shared { auth, config: config.clone() });
-        Ok(Self { listener, ssh: Arc::new(ssh_config(config, host_key)), shared })
+        let shared = Arc::new(Shared {
+            auth,
+            config: config.clone(),
+        });
+        Ok(Self {
+            listener,
+            ssh: Arc::new(ssh_config(config, host_key)),
+            shared,
+        })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -63,7 +74,9 @@ impl SftpServer {
 
     /// Serves until the task is dropped or aborted.
     pub async fn run(self) -> io::Result<()> {
-        let mut acceptor = Acceptor { shared: self.shared };
+        let mut acceptor = Acceptor {
+            shared: self.shared,
+        };
         acceptor.run_on_socket(self.ssh, &self.listener).await
     }
 }
@@ -85,7 +98,10 @@ fn ssh_config(config: &SftpConfig, host_key: PrivateKey) -> russh::server::Confi
         auth_rejection_time: Duration::from_millis(config.auth_failure_delay_ms),
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![host_key],
-        preferred: Preferred { cipher: Cow::Owned(ciphers.to_vec()), ..Preferred::DEFAULT },
+        preferred: Preferred {
+            cipher: Cow::Owned(ciphers.to_vec()),
+            ..Preferred::DEFAULT
+        },
         inactivity_timeout: Some(Duration::from_secs(config.idle_timeout_secs)),
         max_auth_attempts: 6,
         // Without it small requests wait for Nagle's timer; paramiko uploads run at half speed.
@@ -104,7 +120,12 @@ impl Server for Acceptor {
     fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
         let peer = peer.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
         tracing::debug!(%peer, "ssh connection");
-        Connection { shared: Arc::clone(&self.shared), peer, principal: None, channels: HashMap::new() }
+        Connection {
+            shared: Arc::clone(&self.shared),
+            peer,
+            principal: None,
+            channels: HashMap::new(),
+        }
     }
 
     fn handle_session_error(&mut self, error: SftpError) {
@@ -136,8 +157,17 @@ impl Connection {
     }
 
     /// Answers a shell or exec request with a readable refusal and a non-zero exit status.
-    fn refuse_channel_request(&mut self, channel: ChannelId, what: &str, session: &mut Session) -> Result<(), SftpError> {
-        let user = self.principal.as_ref().map(|p| p.username.to_string()).unwrap_or_default();
+    fn refuse_channel_request(
+        &mut self,
+        channel: ChannelId,
+        what: &str,
+        session: &mut Session,
+    ) -> Result<(), SftpError> {
+        let user = self
+            .principal
+            .as_ref()
+            .map(|p| p.username.to_string())
+            .unwrap_or_default();
         tracing::info!(%user, peer = %self.peer, request = what, "refused non-SFTP channel request");
         session.channel_success(channel)?;
         session.extended_data(channel, 1, SFTP_ONLY.as_bytes().to_vec())?;
@@ -153,11 +183,19 @@ impl Handler for Connection {
 
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, SftpError> {
         let password = Password::new(password);
-        let outcome = self.shared.auth.sftp_password(user, &password, self.peer.ip(), Utc::now()).await;
+        let outcome = self
+            .shared
+            .auth
+            .sftp_password(user, &password, self.peer.ip(), Utc::now())
+            .await;
         Ok(self.admit(outcome))
     }
 
-    async fn auth_publickey_offered(&mut self, user: &str, offer: PublicKeyOffer<'_>) -> Result<Auth, SftpError> {
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, SftpError> {
         let acceptable = self
             .shared
             .auth
@@ -173,8 +211,16 @@ impl Handler for Connection {
         })
     }
 
-    async fn auth_publickey(&mut self, user: &str, key: VerifiedPublicKey<'_>) -> Result<Auth, SftpError> {
-        let outcome = self.shared.auth.sftp_public_key(user, key.public_key, self.peer.ip(), Utc::now()).await;
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, SftpError> {
+        let outcome = self
+            .shared
+            .auth
+            .sftp_public_key(user, key.public_key, self.peer.ip(), Utc::now())
+            .await;
         Ok(self.admit(outcome))
     }
 
@@ -218,7 +264,12 @@ impl Handler for Connection {
 
         let config = &self.shared.config;
         let traffic = Arc::new(Traffic::default());
-        let sftp = SftpSession::new(jail, principal.username.to_string(), config.max_open_handles, Arc::clone(&traffic));
+        let sftp = SftpSession::new(
+            jail,
+            principal.username.to_string(),
+            config.max_open_handles,
+            Arc::clone(&traffic),
+        );
         let span = tracing::info_span!("sftp", user = %principal.username, tenant = %principal.tenant, peer = %self.peer);
         let max_queued = config.max_queued_request_bytes;
         tokio::spawn(
@@ -236,11 +287,20 @@ impl Handler for Connection {
         Ok(())
     }
 
-    async fn exec_request(&mut self, channel: ChannelId, _data: &[u8], session: &mut Session) -> Result<(), SftpError> {
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        _data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), SftpError> {
         self.refuse_channel_request(channel, "exec", session)
     }
 
-    async fn shell_request(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), SftpError> {
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), SftpError> {
         self.refuse_channel_request(channel, "shell", session)
     }
 

@@ -17,7 +17,10 @@ pub struct WebServer {
 impl WebServer {
     pub async fn bind(config: &WebConfig) -> io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
-        Ok(Self { listener, router: router() })
+        Ok(Self {
+            listener,
+            router: router(),
+        })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {

@@ -22,7 +22,9 @@ impl App {
     pub async fn start(config: Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
-        let store = Store::open(&config.database_url()).await.context("opening the database")?;
+        let store = Store::open(&config.database_url())
+            .await
+            .context("opening the database")?;
         let mut tasks = JoinSet::new();
 
         let mut sftp_addr = None;
@@ -51,12 +53,18 @@ impl App {
             tasks.spawn(async move { ("web", server.run().await) });
         }
 
-        Ok(Self { store, sftp_addr, web_addr, tasks })
+        Ok(Self {
+            store,
+            sftp_addr,
+            web_addr,
+            tasks,
+        })
     }
 
     /// Serves until interrupted (Ctrl-C or SIGTERM) or until a front end fails.
     pub async fn wait(mut self) -> anyhow::Result<()> {
-        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
             _ = terminate.recv() => tracing::info!("terminated; shutting down"),

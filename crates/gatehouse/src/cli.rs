@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "gatehouse", version, about = "Multi-tenant SFTP and web file gateway")]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Multi-tenant SFTP and web file gateway"
+)]
 pub struct Cli {
     /// Configuration file (TOML); every setting can also come from GATEHOUSE_* variables.
     #[arg(long, global = true, env = "GATEHOUSE_CONFIG")]
@@ -92,7 +96,10 @@ pub enum KeyCommand {
     /// List a user's keys with their fingerprints.
     List { username: String },
     /// Remove a key by its SHA256 fingerprint.
-    Remove { username: String, fingerprint: String },
+    Remove {
+        username: String,
+        fingerprint: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -7,8 +7,12 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr so that command output (generated passwords, listings) stays clean.
-    let filter = EnvFilter::try_from_env("GATEHOUSE_LOG").unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,russh=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = EnvFilter::try_from_env("GATEHOUSE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,russh=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 
     let cli = Cli::parse();
     match gatehouse::commands::run(cli).await {

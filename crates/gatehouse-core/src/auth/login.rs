@@ -73,7 +73,9 @@ impl Authenticator {
     /// Where a user's files are on the host: the tenant's folder, then the user's root
     /// folder inside it. Every door uses this, so both sides see one tree.
     pub(crate) fn user_root(&self, tenant: &TenantName, user: &user::Model) -> PathBuf {
-        self.storage_root.join(tenant.as_str()).join(&user.root_folder)
+        self.storage_root
+            .join(tenant.as_str())
+            .join(&user.root_folder)
     }
 
     pub fn store(&self) -> &Store {
@@ -87,7 +89,9 @@ impl Authenticator {
     /// The password policy of the user's tenant.
     pub async fn password_policy(&self, user: &user::Model) -> Result<PasswordPolicy, CoreError> {
         let settings = self.store.tenant_settings(user.tenant()).await?;
-        Ok(PasswordPolicy { min_length: usize::try_from(settings.password_min_length).unwrap_or(12) })
+        Ok(PasswordPolicy {
+            min_length: usize::try_from(settings.password_min_length).unwrap_or(12),
+        })
     }
 
     /// Checks throttle and password; returns the user when both pass. The account's state
@@ -114,7 +118,9 @@ impl Authenticator {
             (Some(user), Verified::Yes) => Ok(Ok(user)),
             (Some(user), Verified::YesRehash) => {
                 let fresh = self.hasher.hash(password).await?;
-                self.store.upgrade_password_hash(user.user_id(), &user.password_hash, fresh).await?;
+                self.store
+                    .upgrade_password_hash(user.user_id(), &user.password_hash, fresh)
+                    .await?;
                 tracing::info!(user = %user.username, "password hash upgraded to current parameters");
                 Ok(Ok(user))
             }
@@ -147,7 +153,11 @@ impl Authenticator {
             Some(user) => LockoutPolicy::from(&self.store.tenant_settings(user.tenant()).await?),
             None => self.default_lockout,
         };
-        if self.store.record_login_failure(typed_name, peer, policy, now).await? {
+        if self
+            .store
+            .record_login_failure(typed_name, peer, policy, now)
+            .await?
+        {
             let mut event = AuditEvent::new(AuditKind::LockedOut, protocol, bounded(typed_name))
                 .failed()
                 .peer(peer)
@@ -173,7 +183,9 @@ impl Authenticator {
         how: &str,
         now: DateTime<Utc>,
     ) -> Result<(), CoreError> {
-        self.store.clear_login_failures(&user.username, peer).await?;
+        self.store
+            .clear_login_failures(&user.username, peer)
+            .await?;
         let event = AuditEvent::new(AuditKind::Login, protocol, user.username.clone())
             .tenant(user.tenant())
             .peer(peer)

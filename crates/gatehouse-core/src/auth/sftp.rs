@@ -43,7 +43,15 @@ impl Authenticator {
         let user = match self.check_password(typed_name, password, peer, now).await? {
             Ok(user) => user,
             Err((refusal, user)) => {
-                self.refuse(Protocol::Sftp, typed_name, user.as_ref(), refusal, peer, now).await?;
+                self.refuse(
+                    Protocol::Sftp,
+                    typed_name,
+                    user.as_ref(),
+                    refusal,
+                    peer,
+                    now,
+                )
+                .await?;
                 return Ok(None);
             }
         };
@@ -66,7 +74,12 @@ impl Authenticator {
             return Ok(false);
         };
         let usable = sftp_refusal(&user).is_none();
-        Ok(usable && self.store.find_key(user.user_id(), &fingerprint(key)).await?.is_some())
+        Ok(usable
+            && self
+                .store
+                .find_key(user.user_id(), &fingerprint(key))
+                .await?
+                .is_some())
     }
 
     /// Public-key login, after the SSH layer verified the client's signature with `key`.
@@ -78,21 +91,45 @@ impl Authenticator {
         now: DateTime<Utc>,
     ) -> Result<Option<SftpPrincipal>, CoreError> {
         if self.store.is_locked_out(typed_name, peer, now).await? {
-            self.refuse(Protocol::Sftp, typed_name, None, Refusal::LockedOut, peer, now).await?;
+            self.refuse(
+                Protocol::Sftp,
+                typed_name,
+                None,
+                Refusal::LockedOut,
+                peer,
+                now,
+            )
+            .await?;
             return Ok(None);
         }
         let Some(user) = self.find(typed_name).await? else {
-            self.refuse(Protocol::Sftp, typed_name, None, Refusal::UnknownUser, peer, now).await?;
+            self.refuse(
+                Protocol::Sftp,
+                typed_name,
+                None,
+                Refusal::UnknownUser,
+                peer,
+                now,
+            )
+            .await?;
             return Ok(None);
         };
         let fingerprint = fingerprint(key);
         let Some(stored) = self.store.find_key(user.user_id(), &fingerprint).await? else {
             let refusal = Refusal::UnknownKey;
-            self.refuse(Protocol::Sftp, typed_name, Some(&user), refusal, peer, now).await?;
+            self.refuse(Protocol::Sftp, typed_name, Some(&user), refusal, peer, now)
+                .await?;
             return Ok(None);
         };
         self.store.touch_key(stored.id, now).await?;
-        self.admit(typed_name, user, peer, &format!("public key {fingerprint}"), now).await
+        self.admit(
+            typed_name,
+            user,
+            peer,
+            &format!("public key {fingerprint}"),
+            now,
+        )
+        .await
     }
 
     async fn find(&self, typed_name: &str) -> Result<Option<user::Model>, CoreError> {
@@ -113,7 +150,8 @@ impl Authenticator {
         now: DateTime<Utc>,
     ) -> Result<Option<SftpPrincipal>, CoreError> {
         if let Some(refusal) = sftp_refusal(&user) {
-            self.refuse(Protocol::Sftp, typed_name, Some(&user), refusal, peer, now).await?;
+            self.refuse(Protocol::Sftp, typed_name, Some(&user), refusal, peer, now)
+                .await?;
             return Ok(None);
         }
         let tenant = self.store.tenant_by_id(user.tenant()).await?;

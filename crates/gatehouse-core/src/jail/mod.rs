@@ -73,7 +73,10 @@ impl Metadata {
 impl From<cap_std::fs::Metadata> for Metadata {
     fn from(meta: cap_std::fs::Metadata) -> Self {
         let time = |secs: i64, nanos: i64| {
-            let since = std::time::Duration::new(secs.max(0).unsigned_abs(), nanos.clamp(0, 999_999_999) as u32);
+            let since = std::time::Duration::new(
+                secs.max(0).unsigned_abs(),
+                nanos.clamp(0, 999_999_999) as u32,
+            );
             SystemTime::UNIX_EPOCH + since
         };
         Self {
@@ -130,9 +133,17 @@ impl Jail {
         Ok(Self { root })
     }
 
-    pub fn open_file(&self, path: &VirtualPath, how: OpenMode, mode: Option<u32>) -> io::Result<File> {
+    pub fn open_file(
+        &self,
+        path: &VirtualPath,
+        how: OpenMode,
+        mode: Option<u32>,
+    ) -> io::Result<File> {
         if path.is_root() {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         let mut options = OpenOptions::new();
         options
@@ -148,7 +159,10 @@ impl Jail {
         }
         let file = self.root.open_with(path.relative(), &options)?;
         if file.metadata()?.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         Ok(file.into_std())
     }
@@ -161,7 +175,9 @@ impl Jail {
         if path.is_root() {
             return self.root.dir_metadata().map(Metadata::from);
         }
-        self.root.symlink_metadata(path.relative()).map(Metadata::from)
+        self.root
+            .symlink_metadata(path.relative())
+            .map(Metadata::from)
     }
 
     /// Every entry of a directory, sorted by name; names that are not UTF-8 are skipped
@@ -173,7 +189,10 @@ impl Jail {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            entries.push(Entry { name, metadata: entry.metadata()?.into() });
+            entries.push(Entry {
+                name,
+                metadata: entry.metadata()?.into(),
+            });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(entries)
@@ -181,16 +200,23 @@ impl Jail {
 
     pub fn create_dir(&self, path: &VirtualPath, mode: Option<u32>) -> io::Result<()> {
         if path.is_root() {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "already exists"));
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "already exists",
+            ));
         }
         self.root.create_dir(path.relative())?;
         let mode = mode.unwrap_or(DEFAULT_DIR_MODE) & 0o777 | OWNER_RWX;
-        self.root.set_permissions(path.relative(), Permissions::from_mode(mode))
+        self.root
+            .set_permissions(path.relative(), Permissions::from_mode(mode))
     }
 
     pub fn remove_dir(&self, path: &VirtualPath) -> io::Result<()> {
         if path.is_root() {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "cannot remove the root"));
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "cannot remove the root",
+            ));
         }
         self.root.remove_dir(path.relative())
     }
@@ -204,7 +230,10 @@ impl Jail {
     /// (`posix-rename@openssh.com`). Renaming a path onto itself changes nothing.
     pub fn rename(&self, from: &VirtualPath, to: &VirtualPath, overwrite: bool) -> io::Result<()> {
         if from.is_root() || to.is_root() {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "cannot rename the root"));
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "cannot rename the root",
+            ));
         }
         if from == to {
             return self.symlink_metadata(from).map(drop);
@@ -245,31 +274,56 @@ impl Jail {
         } else if link.link_target_stays_inside(target) && !target.contains('\0') {
             target.to_owned()
         } else {
-            return Err(io::Error::new(io::ErrorKind::PermissionDenied, "link target outside root"));
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                "link target outside root",
+            ));
         };
         self.root.symlink(stored, link.relative())
     }
 
     /// Sets access and modification times, following a symlink like OpenSSH's SETSTAT.
-    pub fn set_times(&self, path: &VirtualPath, atime: SystemTime, mtime: SystemTime) -> io::Result<()> {
-        let spec = |time| Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(time)));
-        self.root.set_times(path.relative(), spec(atime), spec(mtime))
+    pub fn set_times(
+        &self,
+        path: &VirtualPath,
+        atime: SystemTime,
+        mtime: SystemTime,
+    ) -> io::Result<()> {
+        let spec = |time| {
+            Some(SystemTimeSpec::Absolute(
+                cap_std::time::SystemTime::from_std(time),
+            ))
+        };
+        self.root
+            .set_times(path.relative(), spec(atime), spec(mtime))
     }
 
     /// Applies permission bits, keeping the owner's read and write (see the module notes).
     pub fn set_mode(&self, path: &VirtualPath, mode: u32) -> io::Result<()> {
         let metadata = self.metadata(path)?;
-        let keep = if metadata.is_dir() { OWNER_RWX } else { OWNER_RW };
-        self.root.set_permissions(path.relative(), Permissions::from_mode(mode & 0o777 | keep))
+        let keep = if metadata.is_dir() {
+            OWNER_RWX
+        } else {
+            OWNER_RW
+        };
+        self.root
+            .set_permissions(path.relative(), Permissions::from_mode(mode & 0o777 | keep))
     }
 
     pub fn set_len(&self, path: &VirtualPath, len: u64) -> io::Result<()> {
-        let how = OpenMode { write: true, ..OpenMode::default() };
+        let how = OpenMode {
+            write: true,
+            ..OpenMode::default()
+        };
         self.open_file(path, how, None)?.set_len(len)
     }
 
     pub fn space(&self, path: &VirtualPath) -> io::Result<SpaceInfo> {
-        let dir = if path.is_root() { self.root.try_clone()? } else { self.root.open_dir(path.relative())? };
+        let dir = if path.is_root() {
+            self.root.try_clone()?
+        } else {
+            self.root.open_dir(path.relative())?
+        };
         let stat = rustix::fs::fstatvfs(&dir)?;
         Ok(SpaceInfo {
             block_size: stat.f_bsize,

@@ -53,7 +53,11 @@ impl VirtualPath {
 
     /// The path relative to the jail's root directory, `.` for the root itself.
     pub fn relative(&self) -> PathBuf {
-        if self.is_root() { PathBuf::from(".") } else { PathBuf::from(&self.0[1..]) }
+        if self.is_root() {
+            PathBuf::from(".")
+        } else {
+            PathBuf::from(&self.0[1..])
+        }
     }
 
     /// The last component, or `None` for the root.
@@ -101,7 +105,11 @@ impl VirtualPath {
         let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
         let mut parts: Vec<&str> = vec![".."; from.len() - common];
         parts.extend(&to[common..]);
-        if parts.is_empty() { ".".to_owned() } else { parts.join("/") }
+        if parts.is_empty() {
+            ".".to_owned()
+        } else {
+            parts.join("/")
+        }
     }
 }
 

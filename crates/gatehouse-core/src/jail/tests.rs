@@ -21,7 +21,11 @@ fn fixture() -> Fixture {
     fs::write(base.join("acme2/secret.txt"), "bob's secret").unwrap();
     fs::write(base.join("acme/small.txt"), "hello").unwrap();
     let jail = Jail::open(&base.join("acme")).unwrap();
-    Fixture { _dir: dir, base, jail }
+    Fixture {
+        _dir: dir,
+        base,
+        jail,
+    }
 }
 
 fn vp(path: &str) -> VirtualPath {
@@ -29,24 +33,47 @@ fn vp(path: &str) -> VirtualPath {
 }
 
 fn read(jail: &Jail, path: &str) -> io::Result<String> {
-    let how = OpenMode { read: true, ..OpenMode::default() };
+    let how = OpenMode {
+        read: true,
+        ..OpenMode::default()
+    };
     let mut text = String::new();
-    jail.open_file(&vp(path), how, None)?.read_to_string(&mut text)?;
+    jail.open_file(&vp(path), how, None)?
+        .read_to_string(&mut text)?;
     Ok(text)
 }
 
 fn create(jail: &Jail, path: &str, body: &str) -> io::Result<()> {
-    let how = OpenMode { write: true, create: true, truncate: true, ..OpenMode::default() };
-    jail.open_file(&vp(path), how, None)?.write_all(body.as_bytes())
+    let how = OpenMode {
+        write: true,
+        create: true,
+        truncate: true,
+        ..OpenMode::default()
+    };
+    jail.open_file(&vp(path), how, None)?
+        .write_all(body.as_bytes())
 }
 
 #[test]
 fn parent_and_absolute_paths_stay_inside_the_root() {
     let f = fixture();
-    for path in ["../acme2/secret.txt", "/../acme2/secret.txt", "/acme2/secret.txt"] {
-        assert!(read(&f.jail, path).is_err(), "{path} must not reach the sibling");
+    for path in [
+        "../acme2/secret.txt",
+        "/../acme2/secret.txt",
+        "/acme2/secret.txt",
+    ] {
+        assert!(
+            read(&f.jail, path).is_err(),
+            "{path} must not reach the sibling"
+        );
     }
-    assert!(f.jail.read_dir(&vp("..")).unwrap().iter().all(|e| e.name != "acme2"));
+    assert!(
+        f.jail
+            .read_dir(&vp(".."))
+            .unwrap()
+            .iter()
+            .all(|e| e.name != "acme2")
+    );
 }
 
 #[test]
@@ -59,10 +86,20 @@ fn a_symlink_on_disk_pointing_outside_is_not_followed() {
     for path in ["abs/secret.txt", "rel/secret.txt", "rootlink/etc/passwd"] {
         assert!(read(&f.jail, path).is_err(), "{path} must not be readable");
     }
-    assert!(f.jail.read_dir(&vp("rel")).is_err(), "listing through the link must fail");
-    assert!(create(&f.jail, "rel/x", "x").is_err(), "writing through the link must fail");
+    assert!(
+        f.jail.read_dir(&vp("rel")).is_err(),
+        "listing through the link must fail"
+    );
+    assert!(
+        create(&f.jail, "rel/x", "x").is_err(),
+        "writing through the link must fail"
+    );
     assert!(f.jail.create_dir(&vp("abs/newdir"), None).is_err());
-    assert!(f.jail.rename(&vp("small.txt"), &vp("rel/stolen.txt"), false).is_err());
+    assert!(
+        f.jail
+            .rename(&vp("small.txt"), &vp("rel/stolen.txt"), false)
+            .is_err()
+    );
     assert!(!f.base.join("acme2/x").exists() && !f.base.join("acme2/stolen.txt").exists());
     assert!(!f.base.join("acme2/newdir").exists());
 }
@@ -75,7 +112,10 @@ fn creating_through_a_dangling_link_writes_nothing_anywhere() {
     std::os::unix::fs::symlink("inside-target", f.base.join("acme/dang2")).unwrap();
 
     assert!(create(&f.jail, "dang", "payload").is_err());
-    assert!(create(&f.jail, "dang2", "payload").is_err(), "create never follows a link");
+    assert!(
+        create(&f.jail, "dang2", "payload").is_err(),
+        "create never follows a link"
+    );
 
     assert!(!outside.exists());
     assert!(!f.base.join("acme/inside-target").exists());
@@ -102,7 +142,10 @@ fn plain_rename_never_overwrites_and_posix_rename_does() {
     create(&f.jail, "b", "v2").unwrap();
 
     let plain = f.jail.rename(&vp("b"), &vp("a"), false);
-    assert!(plain.is_err(), "plain rename onto an existing file must fail");
+    assert!(
+        plain.is_err(),
+        "plain rename onto an existing file must fail"
+    );
     assert_eq!(read(&f.jail, "a").unwrap(), "v1");
     assert_eq!(read(&f.jail, "b").unwrap(), "v2");
 
@@ -114,7 +157,9 @@ fn plain_rename_never_overwrites_and_posix_rename_does() {
 #[test]
 fn renaming_a_file_onto_itself_keeps_it() {
     let f = fixture();
-    f.jail.rename(&vp("small.txt"), &vp("small.txt"), false).unwrap();
+    f.jail
+        .rename(&vp("small.txt"), &vp("small.txt"), false)
+        .unwrap();
     assert_eq!(read(&f.jail, "small.txt").unwrap(), "hello");
 }
 
@@ -122,12 +167,25 @@ fn renaming_a_file_onto_itself_keeps_it() {
 fn new_files_are_never_mode_000() {
     use std::os::unix::fs::PermissionsExt as _;
     let f = fixture();
-    let how = OpenMode { write: true, create: true, ..OpenMode::default() };
+    let how = OpenMode {
+        write: true,
+        create: true,
+        ..OpenMode::default()
+    };
 
     f.jail.open_file(&vp("zero"), how, Some(0)).unwrap();
     f.jail.open_file(&vp("plain"), how, None).unwrap();
 
-    let mode = |name: &str| fs::metadata(f.base.join("acme").join(name)).unwrap().permissions().mode();
+    let mode = |name: &str| {
+        fs::metadata(f.base.join("acme").join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+    };
     assert_eq!(mode("zero") & 0o600, 0o600, "owner keeps read and write");
-    assert_eq!(mode("plain") & 0o700, 0o600, "the default is rw for the owner");
+    assert_eq!(
+        mode("plain") & 0o700,
+        0o600,
+        "the default is rw for the owner"
+    );
 }

@@ -1,9 +1,9 @@
 //! SSH public keys. Stored in OpenSSH one-line form with their SHA256 fingerprint, which is
 //! what the SFTP door looks keys up by.
 
+use ::ssh_key::{HashAlg, PublicKey};
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-use ::ssh_key::{HashAlg, PublicKey};
 
 use super::Store;
 use crate::entity::ssh_key;
@@ -26,12 +26,16 @@ pub fn parse_public_key(line: &str) -> Result<ParsedKey, CoreError> {
         .map_err(|err| CoreError::invalid(format!("malformed SSH public key: {err}")))?;
     let algorithm = key.algorithm().as_str().to_owned();
     if algorithm == "ssh-dss" {
-        return Err(CoreError::invalid("DSA keys are not accepted; use ed25519 or RSA"));
+        return Err(CoreError::invalid(
+            "DSA keys are not accepted; use ed25519 or RSA",
+        ));
     }
     if let Some(rsa) = key.key_data().rsa() {
         let bits = rsa.key_size();
         if bits < 2048 {
-            return Err(CoreError::invalid(format!("RSA key of {bits} bits; 2048 is the minimum")));
+            return Err(CoreError::invalid(format!(
+                "RSA key of {bits} bits; 2048 is the minimum"
+            )));
         }
     }
     Ok(ParsedKey {
@@ -123,14 +127,23 @@ mod tests {
     fn an_ed25519_line_parses_with_fingerprint_and_comment() {
         let key = parse_public_key(ED25519).expect("a valid ed25519 line");
         assert_eq!(key.algorithm, "ssh-ed25519");
-        assert!(key.fingerprint.starts_with("SHA256:"), "{}", key.fingerprint);
+        assert!(
+            key.fingerprint.starts_with("SHA256:"),
+            "{}",
+            key.fingerprint
+        );
         assert_eq!(key.comment, "alice@laptop");
-        assert!(!key.openssh.contains("alice@laptop"), "the stored form drops the comment");
+        assert!(
+            !key.openssh.contains("alice@laptop"),
+            "the stored form drops the comment"
+        );
     }
 
     #[test]
     fn garbage_is_refused_with_a_reason() {
-        let err = parse_public_key("ssh-ed25519 not-base64!").unwrap_err().to_string();
+        let err = parse_public_key("ssh-ed25519 not-base64!")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("malformed SSH public key"), "{err}");
     }
 }

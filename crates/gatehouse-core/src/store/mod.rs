@@ -63,11 +63,43 @@ impl Store {
     pub async fn in_memory() -> Result<Self, CoreError> {
         // One connection only: each new connection to `:memory:` would be a new empty database.
         let mut options = ConnectOptions::new("sqlite::memory:".to_owned());
-        options.sqlx_logging(false).max_connections(1).min_connections(1);
-        let store = Self { db: Database::connect(options).await? };
-        store.db.execute_unprepared("PRAGMA foreign_keys=ON;").await?;
+        options
+            .sqlx_logging(false)
+            .max_connections(1)
+            .min_connections(1);
+        let store = Self {
+            db: Database::connect(options).await?,
+        };
+        store
+            .db
+            .execute_unprepared("PRAGMA foreign_keys=ON;")
+            .await?;
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// A fresh, migrated database for a test: a new PostgreSQL database when
+    /// `GATEHOUSE_TEST_POSTGRES_URL` names a server to create it on (for example
+    /// `postgres://postgres@127.0.0.1:5432/test`), otherwise a SQLite file under `dir`.
+    /// Returns the store and its URL, so a server under test can open the same database.
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn fresh_for_tests(dir: &std::path::Path) -> Result<(Self, String), CoreError> {
+        let url = match std::env::var("GATEHOUSE_TEST_POSTGRES_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("gatehouse_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+                let admin = Database::connect(admin_url.as_str()).await?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
+                admin.close().await?;
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(base, _)| base);
+                format!("{base}/{name}")
+            }
+            _ => format!("sqlite://{}?mode=rwc", dir.join("gatehouse.db").display()),
+        };
+        Ok((Self::open(&url).await?, url))
     }
 
     pub fn connection(&self) -> &DatabaseConnection {

@@ -37,8 +37,13 @@ impl Store {
         }
         .insert(&txn)
         .await?;
-        default_settings(TenantId(tenant.id), defaults, now).insert(&txn).await?;
-        let owner = owner.into_active_model(TenantId(tenant.id), Role::Owner, now).insert(&txn).await?;
+        default_settings(TenantId(tenant.id), defaults, now)
+            .insert(&txn)
+            .await?;
+        let owner = owner
+            .into_active_model(TenantId(tenant.id), Role::Owner, now)
+            .insert(&txn)
+            .await?;
         txn.commit().await?;
         Ok((tenant, owner))
     }
@@ -64,10 +69,7 @@ impl Store {
             .await?)
     }
 
-    pub async fn tenant_settings(
-        &self,
-        id: TenantId,
-    ) -> Result<tenant_settings::Model, CoreError> {
+    pub async fn tenant_settings(&self, id: TenantId) -> Result<tenant_settings::Model, CoreError> {
         tenant_settings::Entity::find_by_id(id.0)
             .one(self.connection())
             .await?

@@ -58,8 +58,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
         let (name, peer) = key(username, peer);
-        let row = login_throttle::Entity::find_by_id((name, peer)).one(self.connection()).await?;
-        Ok(row.and_then(|row| row.blocked_until).is_some_and(|until| until > now))
+        let row = login_throttle::Entity::find_by_id((name, peer))
+            .one(self.connection())
+            .await?;
+        Ok(row
+            .and_then(|row| row.blocked_until)
+            .is_some_and(|until| until > now))
     }
 
     /// Counts one failure and returns true when this failure started a block.
@@ -82,7 +86,11 @@ impl Store {
             blocked_until: Set(None),
         };
         login_throttle::Entity::insert(fresh)
-            .on_conflict(OnConflict::columns([C::Username, C::Peer]).do_nothing().to_owned())
+            .on_conflict(
+                OnConflict::columns([C::Username, C::Peer])
+                    .do_nothing()
+                    .to_owned(),
+            )
             .do_nothing()
             .exec(db)
             .await?;
@@ -153,15 +161,36 @@ mod tests {
 
         for i in 0..4 {
             let at = start + Duration::seconds(i);
-            assert!(!store.record_login_failure("alice", peer(), policy(), at).await.unwrap());
+            assert!(
+                !store
+                    .record_login_failure("alice", peer(), policy(), at)
+                    .await
+                    .unwrap()
+            );
         }
-        let blocked = store.record_login_failure("alice", peer(), policy(), start).await.unwrap();
+        let blocked = store
+            .record_login_failure("alice", peer(), policy(), start)
+            .await
+            .unwrap();
 
         assert!(blocked, "the fifth failure should start a block");
-        assert!(store.is_locked_out("alice", peer(), start + Duration::minutes(14)).await.unwrap());
-        assert!(!store.is_locked_out("alice", peer(), start + Duration::minutes(16)).await.unwrap());
+        assert!(
+            store
+                .is_locked_out("alice", peer(), start + Duration::minutes(14))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .is_locked_out("alice", peer(), start + Duration::minutes(16))
+                .await
+                .unwrap()
+        );
         let other = IpAddr::from([192, 0, 2, 8]);
-        assert!(!store.is_locked_out("alice", other, start).await.unwrap(), "per address");
+        assert!(
+            !store.is_locked_out("alice", other, start).await.unwrap(),
+            "per address"
+        );
     }
 
     #[tokio::test]
@@ -171,12 +200,20 @@ mod tests {
 
         for i in 0..10 {
             let at = start + Duration::minutes(2 * i);
-            let blocked = store.record_login_failure("bob", peer(), policy(), at).await.unwrap();
+            let blocked = store
+                .record_login_failure("bob", peer(), policy(), at)
+                .await
+                .unwrap();
             assert!(!blocked, "failure {i} should not have blocked");
         }
 
         // Window of five minutes: at most three failures ever share one, so no block.
-        assert!(!store.is_locked_out("bob", peer(), start + Duration::minutes(19)).await.unwrap());
+        assert!(
+            !store
+                .is_locked_out("bob", peer(), start + Duration::minutes(19))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
@@ -184,12 +221,18 @@ mod tests {
         let store = Store::in_memory().await.unwrap();
         let now = Utc::now();
         for _ in 0..4 {
-            store.record_login_failure("carol", peer(), policy(), now).await.unwrap();
+            store
+                .record_login_failure("carol", peer(), policy(), now)
+                .await
+                .unwrap();
         }
 
         store.clear_login_failures("carol", peer()).await.unwrap();
 
-        let blocked = store.record_login_failure("carol", peer(), policy(), now).await.unwrap();
+        let blocked = store
+            .record_login_failure("carol", peer(), policy(), now)
+            .await
+            .unwrap();
         assert!(!blocked, "after a success the count starts from zero");
     }
 }

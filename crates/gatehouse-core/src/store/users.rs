@@ -74,7 +74,9 @@ pub fn parse_email(raw: &str) -> Result<String, CoreError> {
             !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
         });
     if !valid {
-        return Err(CoreError::invalid(format!("invalid e-mail address {raw:?}")));
+        return Err(CoreError::invalid(format!(
+            "invalid e-mail address {raw:?}"
+        )));
     }
     Ok(email.to_owned())
 }
@@ -88,13 +90,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<user::Model, CoreError> {
         if new.role == Role::Owner {
-            return Err(CoreError::invalid("a tenant has exactly one owner, made with the tenant"));
+            return Err(CoreError::invalid(
+                "a tenant has exactly one owner, made with the tenant",
+            ));
         }
         if self.find_user(&new.username).await?.is_some() {
             return Err(CoreError::Conflict(format!("username {}", new.username)));
         }
         let role = new.role;
-        Ok(new.into_active_model(tenant_id, role, now).insert(self.connection()).await?)
+        Ok(new
+            .into_active_model(tenant_id, role, now)
+            .insert(self.connection())
+            .await?)
     }
 
     pub async fn find_user(&self, username: &Username) -> Result<Option<user::Model>, CoreError> {
@@ -175,7 +182,13 @@ mod tests {
     #[test]
     fn plausible_emails_pass_and_typos_do_not() {
         assert!(parse_email("alice+ops@example.com").is_ok());
-        for bad in ["alice", "alice@", "@example.com", "a b@example.com", "a@localhost"] {
+        for bad in [
+            "alice",
+            "alice@",
+            "@example.com",
+            "a b@example.com",
+            "a@localhost",
+        ] {
             assert!(parse_email(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -46,7 +46,10 @@ fn obtain_password(
         return Ok((Password::generate(), true));
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
     let password = Password::new(line.trim_end_matches(['\r', '\n']));
     if password.expose().is_empty() {
         bail!("no password on standard input");
@@ -56,5 +59,8 @@ fn obtain_password(
 }
 
 fn announce_generated(username: &str, password: &Password) {
-    println!("generated password for {username} (shown once): {}", password.expose());
+    println!(
+        "generated password for {username} (shown once): {}",
+        password.expose()
+    );
 }

@@ -2,11 +2,11 @@
 
 use anyhow::Context;
 use chrono::Utc;
+use gatehouse_core::Config;
 use gatehouse_core::audit::{AuditEvent, AuditKind};
 use gatehouse_core::ids::{Role, TenantName, Username};
 use gatehouse_core::password::{PasswordHasher, PasswordPolicy};
 use gatehouse_core::store::users::{NewUser, parse_email};
-use gatehouse_core::Config;
 
 use super::{announce_generated, obtain_password, open_store};
 use crate::cli::TenantCommand;
@@ -14,11 +14,18 @@ use crate::cli::TenantCommand;
 pub async fn run(config: &Config, command: TenantCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        TenantCommand::Create { tenant, owner, email, password } => {
+        TenantCommand::Create {
+            tenant,
+            owner,
+            email,
+            password,
+        } => {
             let name = TenantName::parse(&tenant)?;
             let username = Username::parse(&owner)?;
             let email = email.as_deref().map(parse_email).transpose()?;
-            let policy = PasswordPolicy { min_length: config.security.password_min_length as usize };
+            let policy = PasswordPolicy {
+                min_length: config.security.password_min_length as usize,
+            };
             let (password, generated) = obtain_password(&password, policy, username.as_str())?;
             let hasher = PasswordHasher::new(1)?;
             let owner = NewUser {
@@ -30,7 +37,9 @@ pub async fn run(config: &Config, command: TenantCommand) -> anyhow::Result<()> 
             };
 
             let now = Utc::now();
-            let (tenant, _) = store.create_tenant(&name, owner, &config.security, now).await?;
+            let (tenant, _) = store
+                .create_tenant(&name, owner, &config.security, now)
+                .await?;
             let event = AuditEvent::operator(AuditKind::TenantCreated)
                 .tenant(gatehouse_core::ids::TenantId(tenant.id))
                 .subject(username.as_str())
@@ -45,13 +54,23 @@ pub async fn run(config: &Config, command: TenantCommand) -> anyhow::Result<()> 
         }
         TenantCommand::List => {
             for tenant in store.tenants().await? {
-                println!("{}\t{}", tenant.name, tenant.created_at.format("%Y-%m-%d %H:%M:%S UTC"));
+                println!(
+                    "{}\t{}",
+                    tenant.name,
+                    tenant.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+                );
             }
             Ok(())
         }
-        TenantCommand::Set { tenant, enforce_mfa } => {
+        TenantCommand::Set {
+            tenant,
+            enforce_mfa,
+        } => {
             let name = TenantName::parse(&tenant)?;
-            let tenant = store.find_tenant(&name).await?.with_context(|| format!("unknown tenant {name}"))?;
+            let tenant = store
+                .find_tenant(&name)
+                .await?
+                .with_context(|| format!("unknown tenant {name}"))?;
             let Some(enforce) = enforce_mfa else {
                 anyhow::bail!("nothing to change: give --enforce-mfa true|false");
             };

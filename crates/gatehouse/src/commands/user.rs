@@ -18,9 +18,19 @@ use crate::cli::{KeyCommand, UserCommand};
 pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        UserCommand::Add { username, tenant, role, manage_users, email, password } => {
+        UserCommand::Add {
+            username,
+            tenant,
+            role,
+            manage_users,
+            email,
+            password,
+        } => {
             let name = TenantName::parse(&tenant)?;
-            let tenant = store.find_tenant(&name).await?.with_context(|| format!("unknown tenant {name}"))?;
+            let tenant = store
+                .find_tenant(&name)
+                .await?
+                .with_context(|| format!("unknown tenant {name}"))?;
             let tenant_id = gatehouse_core::ids::TenantId(tenant.id);
             let username = Username::parse(&username)?;
             let role = Role::parse(&role)?;
@@ -53,7 +63,10 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let tenant_id = match tenant {
                 Some(raw) => {
                     let name = TenantName::parse(&raw)?;
-                    let tenant = store.find_tenant(&name).await?.with_context(|| format!("unknown tenant {name}"))?;
+                    let tenant = store
+                        .find_tenant(&name)
+                        .await?
+                        .with_context(|| format!("unknown tenant {name}"))?;
                     Some(gatehouse_core::ids::TenantId(tenant.id))
                 }
                 None => None,
@@ -61,10 +74,17 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let tenants = store.tenants().await?;
             println!("USERNAME\tTENANT\tROLE\tSFTP\tWEB\tDISABLED");
             for user in store.users(tenant_id).await? {
-                let tenant = tenants.iter().find(|t| t.id == user.tenant_id).map_or("?", |t| t.name.as_str());
+                let tenant = tenants
+                    .iter()
+                    .find(|t| t.id == user.tenant_id)
+                    .map_or("?", |t| t.name.as_str());
                 println!(
                     "{}\t{tenant}\t{}\t{}\t{}\t{}",
-                    user.username, user.role, on_off(user.sftp_enabled), on_off(user.web_enabled), user.disabled
+                    user.username,
+                    user.role,
+                    on_off(user.sftp_enabled),
+                    on_off(user.web_enabled),
+                    user.disabled
                 );
             }
             Ok(())
@@ -99,12 +119,17 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
             let user = find(store, &username).await?;
             let text = if file == "-" {
                 let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text).context("reading the key from stdin")?;
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading the key from stdin")?;
                 text
             } else {
                 std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?
             };
-            let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+            let line = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'));
             let Some(line) = line else {
                 bail!("no public key found in {file}");
             };
@@ -128,7 +153,10 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        KeyCommand::Remove { username, fingerprint } => {
+        KeyCommand::Remove {
+            username,
+            fingerprint,
+        } => {
             let user = find(store, &username).await?;
             if !store.remove_key(user.user_id(), &fingerprint).await? {
                 bail!("{} has no key {fingerprint}", user.username);
@@ -147,7 +175,10 @@ async fn key(store: &Store, command: KeyCommand) -> anyhow::Result<()> {
 
 async fn find(store: &Store, username: &str) -> anyhow::Result<user::Model> {
     let name = Username::parse(username)?;
-    store.find_user(&name).await?.with_context(|| format!("unknown user {name}"))
+    store
+        .find_user(&name)
+        .await?
+        .with_context(|| format!("unknown user {name}"))
 }
 
 async fn tenant_policy(
@@ -155,7 +186,9 @@ async fn tenant_policy(
     tenant: gatehouse_core::ids::TenantId,
 ) -> anyhow::Result<PasswordPolicy> {
     let settings = store.tenant_settings(tenant).await?;
-    Ok(PasswordPolicy { min_length: usize::try_from(settings.password_min_length).unwrap_or(12) })
+    Ok(PasswordPolicy {
+        min_length: usize::try_from(settings.password_min_length).unwrap_or(12),
+    })
 }
 
 fn on_off(on: bool) -> &'static str {
