@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use gatehouse_core::auth::Authenticator;
+use gatehouse_core::auth::web::WebDoor;
 use gatehouse_core::{Config, Store};
 use gatehouse_sftp::SftpServer;
 use gatehouse_web::WebServer;
@@ -44,7 +45,9 @@ impl App {
 
         let mut web_addr = None;
         if config.web.enabled {
-            let server = WebServer::bind(&config.web)
+            let auth = Authenticator::new(store.clone(), &config)?;
+            let door = WebDoor::new(auth, &config).context("preparing the web door")?;
+            let server = WebServer::bind(&config.web, door)
                 .await
                 .with_context(|| format!("binding the web app to {}", config.web.listen))?;
             let addr = server.local_addr()?;

@@ -73,6 +73,26 @@ impl WebDoor {
         })
     }
 
+    /// The unconfirmed secret again (after a wrong confirming code), so the page can show
+    /// the same QR code instead of a new one.
+    pub async fn unconfirmed_totp(
+        &self,
+        who: &SessionUser,
+    ) -> Result<Option<TotpEnrolment>, CoreError> {
+        let factor = self.auth.store().factor(who.user_id, Method::Totp).await?;
+        let Some(sealed) = factor
+            .filter(|f| !f.confirmed)
+            .and_then(|f| f.secret_sealed)
+        else {
+            return Ok(None);
+        };
+        let secret = self.seal.open(who.user_id, &sealed)?;
+        Ok(Some(TotpEnrolment {
+            secret_base32: secret.to_base32(),
+            otpauth_uri: secret.otpauth_uri(&self.issuer, who.username.as_str()),
+        }))
+    }
+
     pub async fn confirm_totp(
         &self,
         who: &SessionUser,
