@@ -48,5 +48,5 @@ cargo build --workspace --all-targets --locked
 step "tests on SQLite"
 cargo test --workspace --locked
 
-step "end-to-end tests on PostgreSQL"
-GATEHOUSE_TEST_POSTGRES_URL="$postgres_url" cargo test -p gatehouse-tests --locked
+step "store and end-to-end tests on PostgreSQL"
+GATEHOUSE_TEST_POSTGRES_URL="$postgres_url" cargo test -p gatehouse-core -p gatehouse-tests --locked

@@ -106,6 +106,92 @@ fn default_settings(
         lockout_duration_secs: Set(defaults.lockout_duration_secs),
         allow_totp: Set(true),
         allow_sms: Set(true),
+        ftp_enabled_by_default: Set(false),
         updated_at: Set(now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Username;
+
+    fn new_user(name: &str, role: Role) -> NewUser {
+        NewUser {
+            username: Username::parse(name).unwrap(),
+            email: None,
+            role,
+            manage_users: false,
+            password_hash: "not-a-real-hash".to_owned(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_tenant_is_created_with_its_owner_and_default_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::fresh_for_tests(dir.path()).await.unwrap();
+        let name = TenantName::parse("acme").unwrap();
+
+        let (tenant, owner) = store
+            .create_tenant(
+                &name,
+                new_user("alice", Role::Owner),
+                &SecurityConfig::default(),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(owner.role(), Role::Owner);
+        assert!(owner.manage_users, "the owner always manages users");
+        assert_eq!(owner.root_folder, "", "the owner sees the whole tenant");
+        let settings = store.tenant_settings(TenantId(tenant.id)).await.unwrap();
+        assert!(!settings.enforce_mfa);
+        assert_eq!(settings.lockout_max_failures, 5);
+    }
+
+    #[tokio::test]
+    async fn usernames_are_unique_across_tenants_and_a_failed_create_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::fresh_for_tests(dir.path()).await.unwrap();
+        let defaults = SecurityConfig::default();
+        let acme = TenantName::parse("acme").unwrap();
+        let (tenant, _) = store
+            .create_tenant(&acme, new_user("alice", Role::Owner), &defaults, Utc::now())
+            .await
+            .unwrap();
+        store
+            .create_user(
+                TenantId(tenant.id),
+                new_user("bob", Role::Member),
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+
+        let other = TenantName::parse("other").unwrap();
+        let clash = store
+            .create_tenant(&other, new_user("bob", Role::Owner), &defaults, Utc::now())
+            .await;
+        let second_owner = store
+            .create_user(
+                TenantId(tenant.id),
+                new_user("eve", Role::Owner),
+                Utc::now(),
+            )
+            .await;
+
+        assert!(matches!(clash, Err(CoreError::Conflict(_))), "{clash:?}");
+        assert!(
+            store.find_tenant(&other).await.unwrap().is_none(),
+            "no half-made tenant"
+        );
+        assert!(second_owner.is_err(), "a tenant has exactly one owner");
+        let bob = store
+            .find_user(&Username::parse("bob").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(bob.root_folder, "home/bob");
     }
 }

@@ -154,9 +154,16 @@ mod tests {
         IpAddr::from([192, 0, 2, 7])
     }
 
+    /// SQLite, or PostgreSQL when the test run names one (CI runs both).
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::fresh_for_tests(dir.path()).await.unwrap();
+        (store, dir)
+    }
+
     #[tokio::test]
     async fn the_fifth_failure_in_the_window_blocks_for_the_lockout_duration() {
-        let store = Store::in_memory().await.unwrap();
+        let (store, _dir) = store().await;
         let start = Utc::now();
 
         for i in 0..4 {
@@ -195,7 +202,7 @@ mod tests {
 
     #[tokio::test]
     async fn failures_spread_beyond_the_window_never_block() {
-        let store = Store::in_memory().await.unwrap();
+        let (store, _dir) = store().await;
         let start = Utc::now();
 
         for i in 0..10 {
@@ -218,7 +225,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_success_clears_the_count() {
-        let store = Store::in_memory().await.unwrap();
+        let (store, _dir) = store().await;
         let now = Utc::now();
         for _ in 0..4 {
             store
