@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 #[allow(clippy::enum_variant_names)]
 mod m20261203_000001_core_tables;
 mod m20261203_000002_web;
+mod m20261210_000001_ftp_access;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261203_000001_core_tables::Migration),
             Box::new(m20261203_000002_web::Migration),
+            Box::new(m20261210_000001_ftp_access::Migration),
         ]
     }
 }

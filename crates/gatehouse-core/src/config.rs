@@ -5,7 +5,7 @@
 //!
 //! The config is passed down explicitly; there is no global.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -23,6 +23,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub sftp: SftpConfig,
     pub web: WebConfig,
+    pub ftp: FtpConfig,
     pub security: SecurityConfig,
     pub sms: SmsConfig,
 }
@@ -76,6 +77,31 @@ pub struct WebConfig {
     /// File holding the key that seals TOTP secrets at rest; empty means
     /// `<data_dir>/web_secret_key`, created on first start with mode 0600.
     pub secret_key_file: Option<PathBuf>,
+}
+
+/// The FTP front end, with explicit FTPS (`AUTH TLS`). Off unless `enabled`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FtpConfig {
+    pub enabled: bool,
+    pub listen: SocketAddr,
+    /// PEM certificate chain for FTPS; with `private_key`. Empty means a self-signed
+    /// certificate in `<data_dir>/ftp_tls_cert.pem`, created on first start.
+    pub certificate: Option<PathBuf>,
+    pub private_key: Option<PathBuf>,
+    /// Refuse logins and transfers without TLS. Empty means: required when `certificate` is
+    /// set, optional with the self-signed one.
+    pub require_tls: Option<bool>,
+    /// Ports offered for passive-mode data connections, inclusive.
+    pub passive_port_min: u16,
+    pub passive_port_max: u16,
+    /// The address announced in replies to `PASV`; empty means the address the client
+    /// connected to. Set it when clients reach the server through NAT.
+    pub public_address: Option<IpAddr>,
+    /// Seconds a session may stay idle before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Every refused login takes at least this long, so timing reveals nothing.
+    pub auth_failure_delay_ms: u64,
 }
 
 /// Which SMS provider sends second-factor codes. With none, SMS is not offered.
@@ -139,6 +165,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             sftp: SftpConfig::default(),
             web: WebConfig::default(),
+            ftp: FtpConfig::default(),
             security: SecurityConfig::default(),
             sms: SmsConfig::default(),
         }
@@ -156,6 +183,35 @@ impl Default for SftpConfig {
             max_queued_request_bytes: 64 * 1024 * 1024,
             max_open_handles: 256,
         }
+    }
+}
+
+impl Default for FtpConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: SocketAddr::from(([0, 0, 0, 0], 2121)),
+            certificate: None,
+            private_key: None,
+            require_tls: None,
+            passive_port_min: 49152,
+            passive_port_max: 65534,
+            public_address: None,
+            idle_timeout_secs: 600,
+            auth_failure_delay_ms: 500,
+        }
+    }
+}
+
+impl FtpConfig {
+    /// Whether plain-text logins are refused: as configured, else whenever a real
+    /// certificate is configured.
+    pub fn tls_required(&self) -> bool {
+        self.require_tls.unwrap_or_else(|| {
+            self.certificate
+                .as_ref()
+                .is_some_and(|p| !p.as_os_str().is_empty())
+        })
     }
 }
 
@@ -246,6 +302,25 @@ impl Config {
         }
     }
 
+    /// The FTPS certificate and key: as configured, else the self-signed pair's paths.
+    pub fn ftp_tls_paths(&self) -> (PathBuf, PathBuf) {
+        let configured = |path: &Option<PathBuf>| {
+            path.as_ref()
+                .filter(|path| !path.as_os_str().is_empty())
+                .cloned()
+        };
+        match (
+            configured(&self.ftp.certificate),
+            configured(&self.ftp.private_key),
+        ) {
+            (Some(cert), Some(key)) => (cert, key),
+            _ => (
+                self.data_dir.join("ftp_tls_cert.pem"),
+                self.data_dir.join("ftp_tls_key.pem"),
+            ),
+        }
+    }
+
     pub fn host_key_path(&self) -> PathBuf {
         match &self.sftp.host_key {
             Some(path) if !path.as_os_str().is_empty() => path.clone(),
@@ -276,6 +351,37 @@ mod tests {
         let config = Config::load(Some(&path)).expect("config/gatehouse.toml should load");
         assert_eq!(config.sftp.listen, Config::default().sftp.listen);
         assert_eq!(config.security.lockout_max_failures, 5);
+        assert!(!config.ftp.enabled, "FTP must stay off unless switched on");
+        assert_eq!(config.ftp.listen.to_string(), "0.0.0.0:2121");
+        assert_eq!(
+            config.ftp.passive_port_min,
+            FtpConfig::default().passive_port_min
+        );
+        assert_eq!(
+            config.ftp.passive_port_max,
+            FtpConfig::default().passive_port_max
+        );
+        assert_eq!(
+            config.ftp.idle_timeout_secs,
+            FtpConfig::default().idle_timeout_secs
+        );
+    }
+
+    #[test]
+    fn tls_is_required_by_default_only_with_a_configured_certificate() {
+        let mut ftp = FtpConfig::default();
+        let self_signed = ftp.tls_required();
+        ftp.certificate = Some(PathBuf::from("/etc/gatehouse/ftp.pem"));
+        let configured = ftp.tls_required();
+        ftp.require_tls = Some(false);
+        let overridden = ftp.tls_required();
+
+        assert!(
+            !self_signed,
+            "the self-signed certificate leaves plain FTP allowed"
+        );
+        assert!(configured, "a configured certificate makes TLS required");
+        assert!(!overridden, "an explicit require_tls wins");
     }
 
     #[test]

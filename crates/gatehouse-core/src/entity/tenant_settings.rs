@@ -12,6 +12,8 @@ pub struct Model {
     pub lockout_duration_secs: i64,
     pub allow_totp: bool,
     pub allow_sms: bool,
+    /// Whether users created from now on may use FTP.
+    pub ftp_enabled_by_default: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -15,6 +15,8 @@ pub struct Model {
     pub root_folder: String,
     pub sftp_enabled: bool,
     pub web_enabled: bool,
+    /// The FTP door; off unless the tenant default or an operator switched it on.
+    pub ftp_enabled: bool,
     pub disabled: bool,
     pub password_hash: String,
     pub must_change_password: bool,

@@ -3,6 +3,7 @@
 //! grouped by noun in the submodules; every query here runs unchanged on both databases.
 
 pub mod audit;
+pub mod ftp_access;
 pub mod keys;
 pub mod recovery_codes;
 pub mod second_factors;

@@ -106,6 +106,7 @@ fn default_settings(
         lockout_duration_secs: Set(defaults.lockout_duration_secs),
         allow_totp: Set(true),
         allow_sms: Set(true),
+        ftp_enabled_by_default: Set(false),
         updated_at: Set(now),
     }
 }

@@ -40,6 +40,8 @@ impl NewUser {
             root_folder: Set(root_folder),
             sftp_enabled: Set(true),
             web_enabled: Set(true),
+            // FTP is opt-in; `Store::create_user` applies the tenant's default.
+            ftp_enabled: Set(false),
             disabled: Set(false),
             password_hash: Set(self.password_hash),
             must_change_password: Set(false),
@@ -98,10 +100,10 @@ impl Store {
             return Err(CoreError::Conflict(format!("username {}", new.username)));
         }
         let role = new.role;
-        Ok(new
-            .into_active_model(tenant_id, role, now)
-            .insert(self.connection())
-            .await?)
+        let settings = self.tenant_settings(tenant_id).await?;
+        let mut user = new.into_active_model(tenant_id, role, now);
+        user.ftp_enabled = Set(settings.ftp_enabled_by_default);
+        Ok(user.insert(self.connection()).await?)
     }
 
     pub async fn find_user(&self, username: &Username) -> Result<Option<user::Model>, CoreError> {
