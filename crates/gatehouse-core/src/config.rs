@@ -5,7 +5,7 @@
 //!
 //! The config is passed down explicitly; there is no global.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -95,9 +95,9 @@ pub struct FtpConfig {
     /// Ports offered for passive-mode data connections, inclusive.
     pub passive_port_min: u16,
     pub passive_port_max: u16,
-    /// The address announced in replies to `PASV`; empty means the address the client
-    /// connected to. Set it when clients reach the server through NAT.
-    pub public_address: Option<IpAddr>,
+    /// The IPv4 address announced in replies to `PASV` (RFC 959 replies carry IPv4 only);
+    /// empty means the address the client connected to. Set it when clients come through NAT.
+    pub public_address: Option<Ipv4Addr>,
     /// Seconds a session may stay idle before it is closed.
     pub idle_timeout_secs: u64,
     /// Every refused login takes at least this long, so timing reveals nothing.
