@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod ftp;
 mod sftp_auth;
 mod sftp_compat;
 mod sftp_hostile;

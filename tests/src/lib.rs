@@ -22,6 +22,8 @@ pub struct TestApp {
     pub database_url: String,
     pub sftp: SocketAddr,
     pub web: SocketAddr,
+    /// Set when the test switched FTP on (`config.ftp.enabled`).
+    pub ftp: Option<SocketAddr>,
     _app: App,
 }
 
@@ -42,12 +44,20 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     config.web.listen = "127.0.0.1:0".parse().unwrap();
     // Keep refused logins quick in tests; the delay's constancy is russh's, not ours to test.
     config.sftp.auth_failure_delay_ms = 50;
+    // FTP stays off unless a test switches it on; then it listens on loopback, with passive
+    // data ports from a range of its own announced as 127.0.0.1.
+    config.ftp.listen = "127.0.0.1:0".parse().unwrap();
+    config.ftp.auth_failure_delay_ms = 50;
+    config.ftp.passive_port_min = 40000;
+    config.ftp.passive_port_max = 44999;
+    config.ftp.public_address = Some(std::net::Ipv4Addr::LOCALHOST);
     change(&mut config);
 
     let app = App::start(config.clone()).await.unwrap();
     TestApp {
         sftp: app.sftp_addr.unwrap(),
         web: app.web_addr.unwrap(),
+        ftp: app.ftp_addr,
         _app: app,
         dir,
         config,

@@ -62,6 +62,8 @@ pub enum AuditKind {
     RecoveryCodeUsed,
     RecoveryCodesRegenerated,
     Logout,
+    /// A user's access through one door (FTP) switched on or off.
+    AccessChanged,
 }
 
 impl AuditKind {
@@ -81,6 +83,7 @@ impl AuditKind {
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::Logout => "logout",
+            Self::AccessChanged => "access_changed",
         }
     }
 }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use gatehouse_core::auth::Authenticator;
 use gatehouse_core::auth::web::WebDoor;
 use gatehouse_core::{Config, Store};
+use gatehouse_ftp::{FtpServer, TlsFiles};
 use gatehouse_sftp::SftpServer;
 use gatehouse_web::WebServer;
 use tokio::task::JoinSet;
@@ -16,6 +17,7 @@ pub struct App {
     pub store: Store,
     pub sftp_addr: Option<SocketAddr>,
     pub web_addr: Option<SocketAddr>,
+    pub ftp_addr: Option<SocketAddr>,
     tasks: JoinSet<(&'static str, std::io::Result<()>)>,
 }
 
@@ -56,10 +58,17 @@ impl App {
             tasks.spawn(async move { ("web", server.run().await) });
         }
 
+        let ftp_addr = if config.ftp.enabled {
+            Some(start_ftp(&config, &store, &mut tasks).await?)
+        } else {
+            None
+        };
+
         Ok(Self {
             store,
             sftp_addr,
             web_addr,
+            ftp_addr,
             tasks,
         })
     }
@@ -79,4 +88,32 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// Binds FTP (with FTPS on the same port), making the self-signed certificate on first start
+/// when none is configured.
+async fn start_ftp(
+    config: &Config,
+    store: &Store,
+    tasks: &mut JoinSet<(&'static str, std::io::Result<()>)>,
+) -> anyhow::Result<SocketAddr> {
+    let (certificate, private_key) = config.ftp_tls_paths();
+    let configured = config.ftp.certificate.is_some() && config.ftp.private_key.is_some();
+    if !configured {
+        gatehouse_ftp::tls::ensure_self_signed(&certificate, &private_key)
+            .context("preparing the FTPS certificate")?;
+    }
+    let tls = TlsFiles {
+        certificate,
+        private_key,
+    };
+    let auth = Authenticator::new(store.clone(), config)?;
+    let server = FtpServer::bind(&config.ftp, tls, auth)
+        .await
+        .with_context(|| format!("binding FTP to {}", config.ftp.listen))?;
+    let addr = server.local_addr()?;
+    let tls_required = config.ftp.tls_required();
+    tracing::info!(%addr, tls_required, "FTP listening");
+    tasks.spawn(async move { ("ftp", server.run().await) });
+    Ok(addr)
 }

@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run every enabled front end (SFTP, web) until interrupted.
+    /// Run every enabled front end (SFTP, web, FTP) until interrupted.
     Serve,
     /// Bring the database schema up to date, then exit.
     Migrate,
@@ -53,6 +53,9 @@ pub enum TenantCommand {
         /// Require every web user to enrol a second factor at their next login.
         #[arg(long, value_name = "true|false")]
         enforce_mfa: Option<bool>,
+        /// Give users created from now on FTP access (existing users keep theirs).
+        #[arg(long, value_name = "true|false")]
+        ftp_default: Option<bool>,
     },
 }
 
@@ -83,6 +86,13 @@ pub enum UserCommand {
         username: String,
         #[command(flatten)]
         password: PasswordSource,
+    },
+    /// Change a user's access switches (audited as an operator action).
+    Set {
+        username: String,
+        /// Allow or refuse FTP and FTPS logins for this user.
+        #[arg(long, value_name = "true|false")]
+        ftp: Option<bool>,
     },
     /// Manage a user's SSH public keys.
     #[command(subcommand)]

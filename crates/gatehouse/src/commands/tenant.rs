@@ -65,17 +65,29 @@ pub async fn run(config: &Config, command: TenantCommand) -> anyhow::Result<()> 
         TenantCommand::Set {
             tenant,
             enforce_mfa,
+            ftp_default,
         } => {
             let name = TenantName::parse(&tenant)?;
             let tenant = store
                 .find_tenant(&name)
                 .await?
                 .with_context(|| format!("unknown tenant {name}"))?;
-            let Some(enforce) = enforce_mfa else {
-                anyhow::bail!("nothing to change: give --enforce-mfa true|false");
-            };
+            if enforce_mfa.is_none() && ftp_default.is_none() {
+                anyhow::bail!("nothing to change: give --enforce-mfa or --ftp-default true|false");
+            }
             let now = Utc::now();
             let id = gatehouse_core::ids::TenantId(tenant.id);
+            if let Some(enabled) = ftp_default {
+                store.set_ftp_enabled_by_default(id, enabled, now).await?;
+                let event = AuditEvent::operator(AuditKind::TenantSettingsChanged)
+                    .tenant(id)
+                    .detail(format!("ftp_enabled_by_default set to {enabled}"));
+                store.record(event, now).await?;
+                println!("tenant {name}: ftp_default = {enabled}");
+            }
+            let Some(enforce) = enforce_mfa else {
+                return Ok(());
+            };
             store.set_enforce_mfa(id, enforce, now).await?;
             let event = AuditEvent::operator(AuditKind::TenantSettingsChanged)
                 .tenant(id)

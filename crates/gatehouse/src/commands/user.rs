@@ -109,6 +109,21 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        UserCommand::Set { username, ftp } => {
+            let user = find(&store, &username).await?;
+            let Some(enabled) = ftp else {
+                bail!("nothing to change: give --ftp true|false");
+            };
+            let now = Utc::now();
+            store.set_ftp_enabled(user.user_id(), enabled).await?;
+            let event = AuditEvent::operator(AuditKind::AccessChanged)
+                .tenant(user.tenant())
+                .subject(user.username.as_str())
+                .detail(format!("ftp access set to {enabled}"));
+            store.record(event, now).await?;
+            println!("{}: ftp = {}", user.username, on_off(enabled));
+            Ok(())
+        }
         UserCommand::Key(command) => key(&store, command).await,
     }
 }
