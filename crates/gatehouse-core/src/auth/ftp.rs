@@ -18,8 +18,10 @@ use crate::error::CoreError;
 use crate::ids::{Role, TenantId, TenantName, UserId, Username};
 use crate::password::Password;
 
-/// A user who passed the FTP door: who they are and where their files are.
+/// A user who passed the FTP door: who they are and where their files are. Non-exhaustive,
+/// so no other crate can make one without passing the door.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct FtpPrincipal {
     pub tenant_id: TenantId,
     pub tenant: TenantName,
@@ -28,7 +30,6 @@ pub struct FtpPrincipal {
     pub role: Role,
     /// The user's root folder on the host; every path resolves inside it.
     pub root: PathBuf,
-    _sealed: (),
 }
 
 impl Authenticator {
@@ -67,7 +68,6 @@ impl Authenticator {
             user_id: user.user_id(),
             username: Username::parse(&user.username)?,
             role: user.role(),
-            _sealed: (),
         }))
     }
 }
