@@ -15,7 +15,7 @@ step() { printf '\n==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "system packages"
-packages=(sshpass openssh-client openssh-server chromium chromium-driver python3-pip)
+packages=(sshpass openssh-client openssh-server chromium chromium-driver python3-pip lftp curl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
