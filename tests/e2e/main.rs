@@ -16,5 +16,6 @@ mod web_files;
 mod web_login;
 mod web_recovery;
 mod web_sftp_bypass;
+mod web_sms;
 mod web_support;
 mod web_totp;

@@ -81,6 +81,14 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<second_factor::Model, CoreError> {
         let txn = self.connection().begin().await?;
+        // The resend clock survives the replacement, so asking again with the same (or
+        // another) number cannot send texts faster than the throttle allows.
+        let last_sent_at = second_factor::Entity::find()
+            .filter(second_factor::Column::UserId.eq(user.0))
+            .filter(second_factor::Column::Method.eq(method.as_str()))
+            .one(&txn)
+            .await?
+            .and_then(|row| row.last_sent_at);
         second_factor::Entity::delete_many()
             .filter(second_factor::Column::UserId.eq(user.0))
             .filter(second_factor::Column::Method.eq(method.as_str()))
@@ -94,7 +102,7 @@ impl Store {
             secret_sealed: Set(secret_sealed),
             last_step: Set(-1),
             phone: Set(phone),
-            last_sent_at: Set(None),
+            last_sent_at: Set(last_sent_at),
             created_at: Set(now),
             ..Default::default()
         }
