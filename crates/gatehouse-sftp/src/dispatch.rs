@@ -26,12 +26,13 @@ use gatehouse_core::jail::{Entry, Jail, OpenMode, VirtualPath};
 use russh_sftp::de;
 use russh_sftp::extensions::{self, Statvfs};
 use russh_sftp::protocol::{
-    Attrs, Data, ExtendedReply, File as NameEntry, FileAttributes, Handle, Name, OpenFlags, Packet,
+    Attrs, ExtendedReply, File as NameEntry, FileAttributes, Handle, Name, OpenFlags, Packet,
     StatusCode, Version,
 };
 
 use crate::attrs;
 use crate::status::Failure;
+use crate::wire::{self, DataReply, Io, IoBody};
 
 /// The largest request packet we accept, and what we tell OpenSSH through
 /// `limits@openssh.com` (the same figures as OpenSSH's own sftp-server).
@@ -77,6 +78,9 @@ impl SftpSession {
 
     /// Decodes one request (without its length prefix) and returns the encoded reply.
     pub async fn handle(&mut self, mut payload: Bytes) -> Bytes {
+        if let Some(io) = wire::decode_io(&payload) {
+            return self.io(io).await;
+        }
         let id = request_id(&payload);
         let reply = match Packet::try_from(&mut payload) {
             Ok(packet) => self.dispatch(packet).await,
@@ -85,12 +89,7 @@ impl SftpSession {
                 Err(Failure::BAD_MESSAGE)
             }
         };
-        let packet = reply.unwrap_or_else(|failure| status(id, failure.code, failure.message));
-        Bytes::try_from(packet).unwrap_or_else(|err| {
-            // Encoding our own replies only fails on a bug; tell the client something valid.
-            tracing::error!(error = %err, "could not encode an SFTP reply");
-            Bytes::try_from(status(id, StatusCode::Failure, "Failure")).unwrap_or_default()
-        })
+        encode(reply.unwrap_or_else(|failure| status(id, failure.code, failure.message)))
     }
 
     async fn dispatch(&mut self, packet: Packet) -> Reply {
@@ -98,8 +97,6 @@ impl SftpSession {
             Packet::Init(_) => Ok(version()),
             Packet::Open(p) => self.open(p.id, &p.filename, p.pflags, &p.attrs).await,
             Packet::Close(p) => self.close(p.id, &p.handle),
-            Packet::Read(p) => self.read(p.id, &p.handle, p.offset, p.len).await,
-            Packet::Write(p) => self.write(p.id, &p.handle, p.offset, p.data).await,
             Packet::Lstat(p) => self.stat(p.id, &p.path, false).await,
             Packet::Stat(p) => self.stat(p.id, &p.path, true).await,
             Packet::Fstat(p) => self.fstat(p.id, &p.handle).await,
@@ -161,12 +158,28 @@ impl SftpSession {
         }
     }
 
-    async fn read(&mut self, id: u32, handle: &str, offset: u64, len: u32) -> Reply {
+    /// The bulk path: READ and WRITE, decoded and answered without copying file data.
+    async fn io(&mut self, io: Io) -> Bytes {
+        let reply = match io.body {
+            IoBody::Read { len } => self.read(io.id, &io.handle, io.offset, len).await,
+            IoBody::Write { data } => self.write(io.id, &io.handle, io.offset, data).await,
+        };
+        reply.unwrap_or_else(|failure| encode(status(io.id, failure.code, failure.message)))
+    }
+
+    async fn read(
+        &mut self,
+        id: u32,
+        handle: &[u8],
+        offset: u64,
+        len: u32,
+    ) -> Result<Bytes, Failure> {
         let file = self.file(handle)?;
         // A client asking for more than we serve gets a shorter DATA, never an error (A4).
         let len = len.min(MAX_READ_LEN) as usize;
-        let data = run(move || {
-            let mut buf = vec![0; len];
+        let (reply, filled) = run(move || {
+            let mut reply = DataReply::with_capacity(len);
+            let buf = reply.data_mut();
             let mut filled = 0;
             while filled < len {
                 match file.read_at(&mut buf[filled..], offset + filled as u64)? {
@@ -174,25 +187,30 @@ impl SftpSession {
                     n => filled += n,
                 }
             }
-            buf.truncate(filled);
-            Ok(buf)
+            Ok((reply, filled))
         })
         .await?;
-        if data.is_empty() {
-            return Ok(status(id, StatusCode::Eof, "End of file"));
+        if filled == 0 {
+            return Ok(encode(status(id, StatusCode::Eof, "End of file")));
         }
         self.traffic
             .read
-            .fetch_add(data.len() as u64, Ordering::Relaxed);
-        Ok(Packet::Data(Data { id, data }))
+            .fetch_add(filled as u64, Ordering::Relaxed);
+        Ok(reply.finish(id, filled))
     }
 
-    async fn write(&mut self, id: u32, handle: &str, offset: u64, data: Vec<u8>) -> Reply {
+    async fn write(
+        &mut self,
+        id: u32,
+        handle: &[u8],
+        offset: u64,
+        data: Bytes,
+    ) -> Result<Bytes, Failure> {
         let file = self.file(handle)?;
         let len = data.len() as u64;
         run(move || file.write_all_at(&data, offset)).await?;
         self.traffic.written.fetch_add(len, Ordering::Relaxed);
-        Ok(ok(id))
+        Ok(encode(ok(id)))
     }
 
     async fn stat(&mut self, id: u32, name: &str, follow: bool) -> Reply {
@@ -397,7 +415,9 @@ impl SftpSession {
         result
     }
 
-    fn file(&self, handle: &str) -> Result<Arc<File>, Failure> {
+    /// The open file behind a handle; a handle from the fast path arrives as raw bytes.
+    fn file(&self, handle: &(impl AsRef<[u8]> + ?Sized)) -> Result<Arc<File>, Failure> {
+        let handle = std::str::from_utf8(handle.as_ref()).map_err(|_| Failure::NO_SUCH_HANDLE)?;
         match self.handles.get(handle) {
             Some(OpenHandle::File(file)) => Ok(Arc::clone(file)),
             _ => Err(Failure::NO_SUCH_HANDLE),
@@ -459,6 +479,16 @@ async fn run<T: Send + 'static>(
             Err(Failure::new(StatusCode::Failure, "Failure"))
         }
     }
+}
+
+/// Encodes a reply with its length prefix. Encoding our own replies fails only on a bug, and
+/// then the client gets a valid failure status instead.
+fn encode(packet: Packet) -> Bytes {
+    let id = packet.get_request_id();
+    Bytes::try_from(packet).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "could not encode an SFTP reply");
+        Bytes::try_from(status(id, StatusCode::Failure, "Failure")).unwrap_or_default()
+    })
 }
 
 fn ok(id: u32) -> Packet {

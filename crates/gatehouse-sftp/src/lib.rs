@@ -9,6 +9,7 @@
 //! - [`pump`]: moves bytes between an SSH channel and the dispatcher without ever stalling
 //!   the SSH session (see its notes for the russh-sftp hang it avoids);
 //! - [`dispatch`]: one SFTP request in, one reply out;
+//! - [`wire`]: zero-copy encoding for the bulk path (READ/DATA, WRITE);
 //! - [`attrs`] and [`status`]: how file metadata and errors are described to clients.
 
 pub mod attrs;
@@ -17,5 +18,6 @@ pub mod host_key;
 pub mod pump;
 pub mod server;
 pub mod status;
+pub mod wire;
 
 pub use server::SftpServer;

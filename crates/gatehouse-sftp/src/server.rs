@@ -103,6 +103,11 @@ fn ssh_config(config: &SftpConfig, host_key: PrivateKey) -> russh::server::Confi
             ..Preferred::DEFAULT
         },
         inactivity_timeout: Some(Duration::from_secs(config.idle_timeout_secs)),
+        // Bigger SSH packets halve the per-packet work of uploads (OpenSSH's own client then
+        // sends 64 KiB packets); a deeper window keeps a long fat pipe full. Downloads are
+        // bounded by the client's packet size (32 KiB for OpenSSH) whatever we set here.
+        maximum_packet_size: 65535,
+        window_size: 8 * 1024 * 1024,
         max_auth_attempts: 6,
         // Without it small requests wait for Nagle's timer; paramiko uploads run at half speed.
         nodelay: true,
