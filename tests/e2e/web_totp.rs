@@ -2,6 +2,7 @@
 //! (sequential, concurrent, and the enrolment code), and the wrong-code limit.
 
 use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::web_support::{Browser, PASSWORD, acme, code_at, fresh_step};
 use gatehouse_tests::spawn_app;
@@ -231,4 +232,32 @@ async fn a_pending_login_reaches_nothing_but_the_second_step() {
             "{path} must not reveal a secret"
         );
     }
+}
+
+#[tokio::test]
+async fn wrong_codes_count_in_the_same_throttle_as_wrong_passwords() {
+    let app = spawn_app().await;
+    acme(&app);
+    let browser = Browser::new(&app);
+    browser.login("alice", PASSWORD).await;
+    browser.enrol_totp("/profile/2fa/totp").await;
+    browser.login("alice", PASSWORD).await;
+    for _ in 0..4 {
+        browser.second_factor("totp", "000000").await;
+    }
+
+    let wrong_password = browser.login("alice", "not-the-password").await;
+    let right_password = browser.login("alice", PASSWORD).await;
+
+    assert!(wrong_password.body.contains("Wrong username or password."));
+    assert!(
+        right_password.body.contains("Wrong username or password."),
+        "four wrong codes and a wrong password make five failures: locked out: {right_password:?}"
+    );
+    let events = gatehouse_core::entity::audit_event::Entity::find()
+        .filter(gatehouse_core::entity::audit_event::Column::Kind.eq("second_factor_failed"))
+        .count(app.store.connection())
+        .await
+        .unwrap();
+    assert_eq!(events, 4, "each wrong code is audited");
 }
