@@ -14,7 +14,7 @@ use crate::server::{Kind, Server, free_port};
 const TENANT: &str = "bench";
 const USER: &str = "bench";
 /// Only for the tenant's creation; the bench logs in with its key.
-const PASSWORD: &str = "bench-owner-password-7f3k";
+const PASSWORD: &str = "quiet-harbour-owner-7f3k";
 
 pub async fn start(binary: &Path, work: &Path, client_key: &Path) -> anyhow::Result<Server> {
     let data = work.join("gatehouse");
