@@ -15,6 +15,7 @@ mod web_browser;
 mod web_enforced;
 mod web_files;
 mod web_login;
+mod web_profile;
 mod web_recovery;
 mod web_sftp_bypass;
 mod web_sms;
