@@ -126,6 +126,10 @@ pub fn ensure_file(path: &Path, size: u64) -> anyhow::Result<()> {
     if std::fs::metadata(path).is_ok_and(|meta| meta.len() == size) {
         return Ok(());
     }
+    // A server's root folder may not exist before its first session (Gatehouse makes it then).
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
     let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut chunk = vec![0u8; MIB as usize];
     let mut left = size;
