@@ -143,3 +143,58 @@ async fn keys_can_be_listed_and_removed_by_fingerprint() {
         .unwrap();
     assert!(app.store.keys(alice.user_id()).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_resets_the_owners_second_factor_and_password_and_it_is_audited() {
+    use gatehouse_core::store::second_factors::Method;
+    let app = spawn_app().await;
+    app.create_tenant("acme", "alice", PASSWORD);
+    let name = gatehouse_core::ids::Username::parse("alice").unwrap();
+    let alice = app.store.find_user(&name).await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let factor = app
+        .store
+        .put_unconfirmed_factor(alice.user_id(), Method::Totp, None, None, now)
+        .await
+        .unwrap();
+    assert!(app.store.confirm_factor(factor.id, 1).await.unwrap());
+
+    let mfa = app.cli(&["support", "reset-mfa", "alice"], None);
+    let password = app.cli(
+        &["support", "reset-password", "alice", "--password-stdin"],
+        Some("a-fresh-start-2026"),
+    );
+
+    assert!(mfa.status.success(), "{}", describe(&mfa));
+    assert!(password.status.success(), "{}", describe(&password));
+    assert!(
+        app.store
+            .confirmed_factors(alice.user_id())
+            .await
+            .unwrap()
+            .is_empty(),
+        "factors removed"
+    );
+    let events = app
+        .store
+        .audit_events(Some(alice.tenant()), 50)
+        .await
+        .unwrap();
+    let by_operator: Vec<_> = events
+        .iter()
+        .filter(|e| e.actor == "operator" && e.subject.as_deref() == Some("alice"))
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert!(
+        by_operator.contains(&"second_factor_disabled"),
+        "{by_operator:?}"
+    );
+    assert!(by_operator.contains(&"password_changed"), "{by_operator:?}");
+    let work = tempfile::tempdir().unwrap();
+    let login = app.sftp_password("alice", "a-fresh-start-2026", "pwd\n", work.path());
+    assert!(
+        login.status.success(),
+        "the new password works by SFTP: {}",
+        describe(&login)
+    );
+}

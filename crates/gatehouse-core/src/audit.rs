@@ -64,6 +64,11 @@ pub enum AuditKind {
     Logout,
     /// A user's access through one door (FTP) switched on or off.
     AccessChanged,
+    /// An administration action refused by the role rules; the detail says what was tried.
+    AdminRefused,
+    UserChanged,
+    UserDeleted,
+    OwnershipTransferred,
 }
 
 impl AuditKind {
@@ -84,6 +89,10 @@ impl AuditKind {
             Self::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Self::Logout => "logout",
             Self::AccessChanged => "access_changed",
+            Self::AdminRefused => "admin_refused",
+            Self::UserChanged => "user_changed",
+            Self::UserDeleted => "user_deleted",
+            Self::OwnershipTransferred => "ownership_transferred",
         }
     }
 }

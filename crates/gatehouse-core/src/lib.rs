@@ -5,6 +5,7 @@
 //! This crate knows no network: no listeners, no HTTP, no SSH. Time is always a parameter
 //! (`now`) so tests can pin it.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod config;

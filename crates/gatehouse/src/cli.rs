@@ -31,6 +31,9 @@ pub enum Command {
     /// Create, list and change users and their SSH keys.
     #[command(subcommand)]
     User(UserCommand),
+    /// Operator recovery on the server ("contact support"); works on owners too, audited.
+    #[command(subcommand)]
+    Support(SupportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +112,19 @@ pub enum KeyCommand {
     Remove {
         username: String,
         fingerprint: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SupportCommand {
+    /// Remove every second factor and recovery code of a user (the owner included) and end
+    /// their web sessions; they log in with the password and enrol again.
+    ResetMfa { username: String },
+    /// Set a new password for a user (the owner included) and end their web sessions.
+    ResetPassword {
+        username: String,
+        #[command(flatten)]
+        password: PasswordSource,
     },
 }
 

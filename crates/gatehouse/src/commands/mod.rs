@@ -1,6 +1,7 @@
 //! What each CLI command does. Every command opens the store (migrating it), acts through
 //! core, prints a short result, and fails with a one-line reason.
 
+mod support;
 mod tenant;
 mod user;
 
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tenant(command) => tenant::run(&config, command).await,
         Command::User(command) => user::run(&config, command).await,
+        Command::Support(command) => support::run(&config, command).await,
     }
 }
 
