@@ -155,6 +155,8 @@ pub struct SecurityConfig {
     pub password_min_length: u32,
     /// Argon2 hashes computed at once; each takes ~19 MiB and one core for ~20-50 ms.
     pub max_concurrent_hashes: usize,
+    /// Password checks that may wait for a hashing slot; more are refused at once.
+    pub max_queued_hashes: usize,
 }
 
 impl Default for Config {
@@ -249,7 +251,8 @@ impl Default for SecurityConfig {
             lockout_window_secs: 5 * 60,
             lockout_duration_secs: 15 * 60,
             password_min_length: 12,
-            max_concurrent_hashes: 2,
+            max_concurrent_hashes: 0,
+            max_queued_hashes: 32,
         }
     }
 }

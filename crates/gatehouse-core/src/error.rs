@@ -22,6 +22,10 @@ pub enum CoreError {
 
     #[error("password hashing failed: {0}")]
     Hashing(String),
+
+    /// Too many password checks already waiting: shed load instead of queueing forever.
+    #[error("too many logins in progress")]
+    Busy,
 }
 
 impl CoreError {

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -123,6 +124,9 @@ pub enum Verified {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Checks waiting for a permit, and how many may wait before new ones are shed.
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
     dummy_hash: Arc<str>,
 }
 
@@ -176,8 +180,23 @@ impl PasswordHasher {
         let dummy_hash = hash_blocking("gatehouse-dummy-password-for-unknown-users")?;
         Ok(Self {
             permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting: usize::MAX,
             dummy_hash: dummy_hash.into(),
         })
+    }
+
+    /// Sheds password checks beyond `max_waiting` queued ones with [`CoreError::Busy`]. A
+    /// flood of guesses then costs one counter increment each instead of a queue that grows
+    /// as long as the flood lasts, while logins already hashing finish normally.
+    pub fn with_queue_limit(mut self, max_waiting: usize) -> Self {
+        self.max_waiting = max_waiting;
+        self
+    }
+
+    /// Half the machine's cores, at least one: the rest stays free for moving files.
+    pub fn default_concurrency() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, CoreError> {
@@ -205,11 +224,13 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, CoreError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| CoreError::Hashing("hasher shut down".into()))?;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(CoreError::Busy);
+        }
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let _permit = permit.map_err(|_| CoreError::Hashing("hasher shut down".into()))?;
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|err| CoreError::Hashing(err.to_string()))
@@ -269,6 +290,31 @@ mod tests {
             .await;
 
         assert_eq!(verified.unwrap(), Verified::YesRehash);
+    }
+
+    #[tokio::test]
+    async fn checks_beyond_the_queue_limit_are_shed_and_the_rest_complete() {
+        let hasher = PasswordHasher::new(1).unwrap().with_queue_limit(2);
+        let password = Password::new("correct horse battery");
+
+        let checks = (0..12).map(|_| hasher.verify(&password, None));
+        let results = futures::future::join_all(checks).await;
+
+        let shed = results
+            .iter()
+            .filter(|r| matches!(r, Err(CoreError::Busy)))
+            .count();
+        let done = results
+            .iter()
+            .filter(|r| matches!(r, Ok(Verified::No)))
+            .count();
+        assert!(shed > 0, "a burst beyond the limit must be shed");
+        assert_eq!(shed + done, 12, "every other check completes normally");
+        assert_eq!(
+            hasher.verify(&password, None).await.unwrap(),
+            Verified::No,
+            "and it recovers"
+        );
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub(crate) enum Refusal {
     UnknownKey,
     Disabled,
     DoorClosed,
+    /// Shed under load: the password was not checked at all.
+    Busy,
     /// A wrong TOTP, SMS or recovery code on a pending web login.
     WrongSecondFactor,
 }
@@ -47,6 +49,7 @@ impl Refusal {
             Self::UnknownKey => "key not registered for this user",
             Self::Disabled => "account disabled",
             Self::DoorClosed => "access through this protocol is switched off",
+            Self::Busy => "too many logins in progress; refused without checking the password",
             Self::WrongSecondFactor => "wrong second-factor code",
         }
     }
@@ -64,7 +67,11 @@ impl Authenticator {
     pub fn new(store: Store, config: &Config) -> Result<Self, CoreError> {
         Ok(Self {
             store,
-            hasher: PasswordHasher::new(config.security.max_concurrent_hashes)?,
+            hasher: PasswordHasher::new(match config.security.max_concurrent_hashes {
+                0 => PasswordHasher::default_concurrency(),
+                n => n,
+            })?
+            .with_queue_limit(config.security.max_queued_hashes),
             storage_root: config.storage_root(),
             default_lockout: LockoutPolicy::from(&config.security),
         })
@@ -111,7 +118,10 @@ impl Authenticator {
             Err(_) => None,
         };
         let stored = user.as_ref().map(|user| user.password_hash.as_str());
-        let verified = self.hasher.verify(password, stored).await?;
+        let verified = match self.hasher.verify(password, stored).await {
+            Err(CoreError::Busy) => return Ok(Err((Refusal::Busy, user))),
+            other => other?,
+        };
         match (user, verified) {
             (None, _) => Ok(Err((Refusal::UnknownUser, None))),
             (Some(user), Verified::No) => Ok(Err((Refusal::WrongPassword, Some(user)))),
