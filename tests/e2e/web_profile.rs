@@ -4,7 +4,7 @@
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::web_support::{Browser, PASSWORD, acme, code_at, fresh_step};
-use gatehouse_core::entity::{recovery_code, second_factor};
+use gatehouse_core::entity::{recovery_code, second_factor, ssh_key};
 use gatehouse_tests::{describe, spawn_app};
 
 #[tokio::test]
@@ -90,5 +90,49 @@ async fn a_password_change_needs_the_current_one_and_applies_to_sftp() {
         sftp.status.success(),
         "SFTP takes the new password: {}",
         describe(&sftp)
+    );
+}
+
+const KEY: &str = "ssh-ed25519 \
+    AAAAC3NzaC1lZDI1NTE5AAAAIKZAQFCayAL4peODIeEuaT8LTaf0NeW2kMlcuQmCREA3 alice@laptop";
+
+#[tokio::test]
+async fn adding_an_ssh_key_needs_a_recent_second_factor_when_the_user_has_one() {
+    let app = spawn_app().await;
+    acme(&app);
+    let old_session = Browser::new(&app);
+    old_session.login("alice", PASSWORD).await;
+    let fresh = Browser::new(&app);
+    fresh.login("alice", PASSWORD).await;
+    fresh.enrol_totp("/profile/2fa/totp").await;
+
+    let refused = old_session
+        .submit("/profile", "/profile/keys", &[("public_key", KEY)])
+        .await;
+    let keys_after_refusal = ssh_key::Entity::find()
+        .count(app.store.connection())
+        .await
+        .unwrap();
+    let added = fresh
+        .submit("/profile", "/profile/keys", &[("public_key", KEY)])
+        .await;
+
+    assert!(
+        refused.body.contains("needs a second factor"),
+        "{refused:?}"
+    );
+    assert_eq!(keys_after_refusal, 0, "no key was stored");
+    assert!(added.body.contains("The key was added."), "{}", added.body);
+    assert!(
+        added.body.contains("data-key-fingerprint=\"SHA256:"),
+        "{}",
+        added.body
+    );
+    assert_eq!(
+        ssh_key::Entity::find()
+            .count(app.store.connection())
+            .await
+            .unwrap(),
+        1
     );
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Utc;
-use gatehouse_core::auth::web::{CodeKind, FactorSummary, WebPrincipal};
+use gatehouse_core::auth::web::{CodeKind, FactorSummary, KeyRefusal, WebPrincipal};
 use gatehouse_core::password::Password;
 use serde::{Deserialize, Serialize};
 use tower_cookies::Cookies;
@@ -28,6 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/profile/2fa/disable", post(disable))
         .route("/profile/recovery-codes", post(regenerate))
         .route("/profile/password", post(change_password))
+        .route("/profile/keys", post(add_key))
+        .route("/profile/keys/remove", post(remove_key))
 }
 
 #[derive(Serialize)]
@@ -38,8 +40,26 @@ struct ProfilePage<'a> {
     factors: FactorSummary,
     has_factor: bool,
     sms_offered: bool,
+    keys: Vec<KeyView>,
     message: Option<&'a str>,
     signed_in: bool,
+}
+
+#[derive(Serialize)]
+struct KeyView {
+    fingerprint: String,
+    algorithm: String,
+    comment: String,
+}
+
+#[derive(Deserialize)]
+struct KeyForm {
+    public_key: String,
+}
+
+#[derive(Deserialize)]
+struct RemoveKeyForm {
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -68,7 +88,17 @@ async fn page(
     message: Option<&str>,
 ) -> Result<Response, WebError> {
     let factors = state.door.factor_summary(principal).await?;
+    let keys = state.door.ssh_keys(principal).await?;
+    let keys = keys
+        .into_iter()
+        .map(|k| KeyView {
+            fingerprint: k.fingerprint,
+            algorithm: k.algorithm,
+            comment: k.comment,
+        })
+        .collect();
     let page = ProfilePage {
+        keys,
         csrf_token: &principal.who.csrf_token,
         username: principal.who.username.as_str(),
         tenant: principal.tenant.as_str(),
@@ -177,6 +207,43 @@ async fn change_password(
     let message = match &outcome {
         Ok(()) => "Your password was changed. It is also your SFTP password.",
         Err(reason) => reason.as_str(),
+    };
+    page(&state, &principal, Some(message)).await
+}
+
+async fn add_key(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    Form(form): Form<KeyForm>,
+) -> Result<Response, WebError> {
+    let outcome = state
+        .door
+        .add_ssh_key(&principal, &form.public_key, Utc::now())
+        .await?;
+    let message = match outcome {
+        Ok(_) => "The key was added. It signs you in by SFTP without a second factor.",
+        Err(KeyRefusal::NeedsRecentSecondFactor) => {
+            "Adding a key needs a second factor in the last ten minutes: log out and back in."
+        }
+        Err(KeyRefusal::Malformed) => "That is not an OpenSSH public key line.",
+        Err(KeyRefusal::AlreadyAdded) => "That key is already on your account.",
+    };
+    page(&state, &principal, Some(message)).await
+}
+
+async fn remove_key(
+    State(state): State<AppState>,
+    SignedIn(principal): SignedIn,
+    Form(form): Form<RemoveKeyForm>,
+) -> Result<Response, WebError> {
+    let removed = state
+        .door
+        .remove_ssh_key(&principal, &form.fingerprint, Utc::now())
+        .await?;
+    let message = if removed {
+        "The key was removed."
+    } else {
+        "No such key."
     };
     page(&state, &principal, Some(message)).await
 }

@@ -11,6 +11,7 @@
 mod account;
 mod challenge;
 mod enrolment;
+mod keys;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -27,6 +28,7 @@ use thiserror::Error;
 pub use account::FactorSummary;
 pub use challenge::{ChallengeOutcome, CodeKind, SmsSend};
 pub use enrolment::{SmsEnrolment, TotpConfirmation, TotpEnrolment};
+pub use keys::KeyRefusal;
 
 use super::login::{Authenticator, Refusal};
 use super::sms::{SmsError, SmsProvider};
