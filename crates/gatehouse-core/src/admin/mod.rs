@@ -12,6 +12,7 @@
 //! the operator on the server (`gatehouse support ...`, [`support`]) can reset the owner.
 
 pub mod policy;
+pub mod settings;
 pub mod support;
 pub mod users;
 

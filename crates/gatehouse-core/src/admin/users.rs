@@ -35,7 +35,7 @@ pub struct UserChanges {
 
 impl Actor {
     /// Checks the action and, when refused, writes the refusal to the audit log.
-    async fn authorize(
+    pub(super) async fn authorize(
         &self,
         store: &Store,
         action: Action,
@@ -56,7 +56,12 @@ impl Actor {
         Err(err)
     }
 
-    fn event(&self, kind: AuditKind, target: Option<&user::Model>, ctx: Context) -> AuditEvent {
+    pub(super) fn event(
+        &self,
+        kind: AuditKind,
+        target: Option<&user::Model>,
+        ctx: Context,
+    ) -> AuditEvent {
         let mut event =
             AuditEvent::new(kind, Protocol::Web, self.user.username.clone()).tenant(self.tenant());
         if let Some(target) = target {
