@@ -11,6 +11,7 @@ mod sftp_hostile;
 mod sftp_jail;
 mod sftp_transfer;
 mod support;
+mod web_admin;
 mod web_browser;
 mod web_enforced;
 mod web_files;

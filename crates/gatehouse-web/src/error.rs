@@ -15,6 +15,9 @@ pub enum WebError {
     BadRequest(&'static str),
     #[error("the form was stale or forged (CSRF check failed)")]
     Csrf,
+    /// Refused by the administration rules; the reason is one of core's fixed messages.
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
     #[error(transparent)]
     Core(#[from] CoreError),
     #[error(transparent)]
@@ -34,6 +37,7 @@ impl IntoResponse for WebError {
         let (status, message) = match &self {
             Self::NotFound => (StatusCode::NOT_FOUND, "Not found."),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "That request was not understood."),
+            Self::Forbidden(why) => (StatusCode::FORBIDDEN, *why),
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
                 "This form has expired. Go back, reload the page and try again.",

@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "layouts/base.html",
     "partials/csrf.html",
     "partials/message.html",
+    "partials/admin_nav.html",
     "pages/login.html",
     "pages/challenge.html",
     "pages/enroll.html",
@@ -25,6 +26,10 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "pages/recovery_codes.html",
     "pages/profile.html",
     "pages/files.html",
+    "pages/admin_users.html",
+    "pages/admin_user.html",
+    "pages/admin_security.html",
+    "pages/admin_audit.html",
 ];
 
 pub struct Templates {
@@ -65,5 +70,45 @@ mod tests {
             "the message should be escaped"
         );
         assert!(!page.0.contains("<b>"), "no raw markup from input");
+    }
+}
+
+#[cfg(test)]
+mod admin_pages {
+    use minijinja::context;
+
+    use super::*;
+
+    #[test]
+    fn the_administration_pages_render_with_their_contexts() {
+        let templates = Templates::new().expect("templates should parse");
+        let user = context! {
+            username => "a b", email => "", role => "member", manage_users => false,
+            root_folder => "/home/a", second_factor => "totp", second_factor_since => "x",
+            last_web => "never", last_sftp => "never", sftp => true, web => true, ftp => false,
+            disabled => false, is_owner => false,
+        };
+        let pages = [
+            (
+                "pages/admin_users.html",
+                context! { csrf_token => "t", signed_in => true, users => vec![user.clone()], message => () },
+            ),
+            (
+                "pages/admin_user.html",
+                context! { csrf_token => "t", signed_in => true, user => user, message => () },
+            ),
+            (
+                "pages/admin_security.html",
+                context! { csrf_token => "t", signed_in => true, enforce_mfa => true, password_min_length => 12, lockout_max_failures => 5, lockout_window_minutes => 5, lockout_duration_minutes => 15, allow_totp => true, allow_sms => false, message => () },
+            ),
+            (
+                "pages/admin_audit.html",
+                context! { csrf_token => "t", signed_in => true, query => context! { user => "", kind => "", from => "", to => "" }, events => Vec::<()>::new(), message => () },
+            ),
+        ];
+        for (name, context) in pages {
+            let page = templates.page(name, context);
+            assert!(page.is_ok(), "{name}: {:?}", page.err());
+        }
     }
 }

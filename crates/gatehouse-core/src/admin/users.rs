@@ -83,6 +83,35 @@ impl Actor {
         Ok(store.users(Some(self.tenant())).await?)
     }
 
+    /// Creates an admin or member; the password must meet the tenant's policy.
+    pub async fn create_user(
+        &self,
+        store: &Store,
+        hasher: &PasswordHasher,
+        mut new: crate::store::users::NewUser,
+        password: &Password,
+        ctx: Context,
+    ) -> Result<user::Model, AdminError> {
+        self.authorize(store, Action::CreateUser, None, ctx).await?;
+        if new.role == Role::Owner {
+            return Err(AdminError::Invalid("a tenant has exactly one owner".into()));
+        }
+        let settings = store.tenant_settings(self.tenant()).await?;
+        let min_length = usize::try_from(settings.password_min_length).unwrap_or(12);
+        PasswordPolicy { min_length }.check(password, new.username.as_str())?;
+        new.password_hash = hasher.hash(password).await?;
+        let created = store.create_user(self.tenant(), new, ctx.now).await?;
+        let detail = format!("{} created", created.role);
+        store
+            .record(
+                self.event(AuditKind::UserCreated, Some(&created), ctx)
+                    .detail(detail),
+                ctx.now,
+            )
+            .await?;
+        Ok(created)
+    }
+
     /// Removes every second factor and recovery code of the user and ends their sessions;
     /// they log in with the password alone next time, or enrol again under Enforced MFA.
     pub async fn disable_second_factor(

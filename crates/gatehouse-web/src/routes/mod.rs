@@ -1,5 +1,6 @@
 //! The router: one module per page family, each with its own `router()`, all behind the gate.
 
+mod admin;
 mod assets;
 mod challenge;
 mod enroll;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(enroll::router())
         .merge(profile::router())
         .merge(files::router())
+        .merge(admin::router())
         .layer(from_fn_with_state(state.clone(), gate))
         .layer(CookieManagerLayer::new())
         .with_state(state)

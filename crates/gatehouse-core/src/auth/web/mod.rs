@@ -160,6 +160,11 @@ impl WebDoor {
         })
     }
 
+    /// The shared store, hasher and policy, for the administration pages.
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+
     pub fn sms_offered(&self) -> bool {
         self.sms.is_some()
     }
