@@ -5,7 +5,7 @@
 #   ./scripts/test.sh
 #
 # Needs root (or sudo) for apt-get the first time. PostgreSQL is expected on 127.0.0.1:5432
-# with trust authentication (override with GATEHOUSE_TEST_POSTGRES_URL); if it is installed
+# with trust authentication (override with TEST_POSTGRES_URL); if it is installed
 # but stopped, it is started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt 
   | grep -v "Running pip as the 'root' user" || true
 
 step "postgresql"
-postgres_url="${GATEHOUSE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+postgres_url="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null; then
     as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
@@ -46,7 +46,11 @@ step "build"
 cargo build --workspace --all-targets --locked
 
 step "tests on SQLite"
-cargo test --workspace --locked
+env -u TEST_POSTGRES_URL cargo test --workspace --locked
 
 step "store and end-to-end tests on PostgreSQL"
-GATEHOUSE_TEST_POSTGRES_URL="$postgres_url" cargo test -p gatehouse-core -p gatehouse-tests --locked
+# Each test makes its own database; drop those earlier runs left behind.
+for db in $(psql "$postgres_url" -Atc "select datname from pg_database where datname like 'gatehouse_test_%'"); do
+  psql "$postgres_url" -qc "drop database if exists $db" || true
+done
+TEST_POSTGRES_URL="$postgres_url" cargo test -p gatehouse-core -p gatehouse-tests --locked

@@ -1,5 +1,5 @@
 //! The end-to-end harness: [`spawn_app`] starts Gatehouse in-process, every front end on
-//! port 0, against a fresh database (SQLite, or PostgreSQL when `GATEHOUSE_TEST_POSTGRES_URL`
+//! port 0, against a fresh database (SQLite, or PostgreSQL when `TEST_POSTGRES_URL`
 //! is set) and a fresh data folder; helpers then drive the real clients (OpenSSH `sftp` and
 //! `scp`, paramiko, the `gatehouse` CLI) against it.
 
@@ -75,8 +75,6 @@ impl TestApp {
             .env("GATEHOUSE_DATA_DIR", &self.config.data_dir)
             .env("GATEHOUSE_DATABASE__URL", &self.database_url)
             .env("GATEHOUSE_LOG", "warn")
-            // The harness's own variable is not a Gatehouse setting; the binary would refuse it.
-            .env_remove("GATEHOUSE_TEST_POSTGRES_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

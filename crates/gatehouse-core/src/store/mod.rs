@@ -80,12 +80,13 @@ impl Store {
     }
 
     /// A fresh, migrated database for a test: a new PostgreSQL database when
-    /// `GATEHOUSE_TEST_POSTGRES_URL` names a server to create it on (for example
+    /// `TEST_POSTGRES_URL` (deliberately not a `GATEHOUSE_` name, which the config loader
+    /// would take for a setting and refuse) names a server to create it on (for example
     /// `postgres://postgres@127.0.0.1:5432/test`), otherwise a SQLite file under `dir`.
     /// Returns the store and its URL, so a server under test can open the same database.
     #[cfg(any(test, feature = "test-support"))]
     pub async fn fresh_for_tests(dir: &std::path::Path) -> Result<(Self, String), CoreError> {
-        let url = match std::env::var("GATEHOUSE_TEST_POSTGRES_URL") {
+        let url = match std::env::var("TEST_POSTGRES_URL") {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("gatehouse_test_{}", hex::encode(rand::random::<[u8; 8]>()));
                 let admin = Database::connect(admin_url.as_str()).await?;
