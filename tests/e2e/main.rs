@@ -12,6 +12,7 @@ mod sftp_jail;
 mod sftp_transfer;
 mod support;
 mod web_admin;
+mod web_admin_browser;
 mod web_browser;
 mod web_enforced;
 mod web_files;

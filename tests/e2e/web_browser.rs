@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::web_support::{PASSWORD, acme, code_at, enforce_mfa, fresh_step};
 
 /// A chromedriver we started, stopped (by its own id) when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -26,7 +26,7 @@ impl Drop for Driver {
     }
 }
 
-async fn chromium() -> (Driver, Client) {
+pub(crate) async fn chromium() -> (Driver, Client) {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -72,7 +72,7 @@ async fn chromium() -> (Driver, Client) {
     (driver, client)
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, css: &str, text: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -82,7 +82,7 @@ async fn fill(client: &Client, css: &str, text: &str) {
         .unwrap();
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -92,7 +92,7 @@ async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
-async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
         .at_most(Duration::from_secs(15))
@@ -101,7 +101,7 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap()
 }
 
-async fn path(client: &Client) -> String {
+pub(crate) async fn path(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
 }
 
@@ -117,7 +117,7 @@ async fn sign_in(client: &Client, app: &TestApp) {
 
 /// Reads the secret from the TOTP page, types the code of `step`, and continues past the
 /// recovery codes; returns the secret.
-async fn confirm_totp(client: &Client, step: i64) -> String {
+pub(crate) async fn confirm_totp(client: &Client, step: i64) -> String {
     let secret_element = wait_for(client, "[data-totp-secret]").await;
     let secret = secret_element
         .attr("data-totp-secret")

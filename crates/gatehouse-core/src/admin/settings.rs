@@ -60,7 +60,15 @@ impl SecuritySettings {
 }
 
 impl Actor {
-    pub async fn security_settings(&self, store: &Store) -> Result<SecuritySettings, AdminError> {
+    /// The settings, for the owner's form. Only the owner sees them; anyone else opening the
+    /// page is refused and the attempt is audited, like a forged POST.
+    pub async fn security_settings(
+        &self,
+        store: &Store,
+        ctx: Context,
+    ) -> Result<SecuritySettings, AdminError> {
+        self.authorize(store, Action::ChangeSecuritySettings, None, ctx)
+            .await?;
         Ok(SecuritySettings::from(
             &store.tenant_settings(self.tenant()).await?,
         ))

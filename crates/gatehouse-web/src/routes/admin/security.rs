@@ -8,7 +8,6 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use gatehouse_core::admin::Action;
 use gatehouse_core::admin::settings::SecuritySettings;
 use serde::{Deserialize, Serialize};
 
@@ -69,12 +68,12 @@ fn page<'a>(
 
 async fn show(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     SignedIn(principal): SignedIn,
 ) -> Result<Response, WebError> {
     let actor = actor(&state, &principal).await?;
-    actor.may(Action::ChangeSecuritySettings, None)?;
     let settings = actor
-        .security_settings(state.door.authenticator().store())
+        .security_settings(state.door.authenticator().store(), context(peer))
         .await?;
     let page = page(&principal.who.csrf_token, &settings, None);
     Ok(state
