@@ -5,7 +5,7 @@ use gatehouse_core::ids::Username;
 use gatehouse_tests::{TestApp, describe, spawn_app};
 use reqwest::StatusCode;
 
-use crate::web_support::{Browser, PASSWORD, acme};
+use crate::web_support::{Browser, PASSWORD, acme, code_at, fresh_step};
 
 async fn factors(app: &TestApp, name: &str) -> usize {
     let user = app
@@ -228,4 +228,88 @@ async fn members_and_admins_without_the_permission_see_only_what_the_role_table_
         "alice's web login is exported: {}",
         csv.body
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owner_hands_the_tenant_over_only_with_a_second_factor_from_the_last_minutes() {
+    let app = spawn_app().await;
+    acme(&app);
+    let owner = Browser::new(&app);
+    assert!(owner.login("owner", PASSWORD).await.redirects_to("/files"));
+    let security = owner.get("/admin/security").await;
+    assert!(
+        security.body.contains("action=\"/admin/transfer\""),
+        "the owner gets the transfer form: {}",
+        security.body
+    );
+
+    let without_factor = owner
+        .submit(
+            "/admin/security",
+            "/admin/transfer",
+            &[("username", "alice")],
+        )
+        .await;
+    let roles_after_refusal = (role(&app, "owner").await, role(&app, "alice").await);
+    let (secret, _) = owner.enrol_totp("/profile/2fa/totp").await;
+    owner.logout().await;
+    assert!(
+        owner
+            .login("owner", PASSWORD)
+            .await
+            .redirects_to("/login/2fa")
+    );
+    let code = code_at(&secret, fresh_step());
+    let signed_in = owner.second_factor("totp", &code).await;
+    assert!(signed_in.redirects_to("/files"), "{signed_in:?}");
+    let handed_over = owner
+        .submit(
+            "/admin/security",
+            "/admin/transfer",
+            &[("username", "alice")],
+        )
+        .await;
+
+    assert_eq!(without_factor.status, StatusCode::FORBIDDEN);
+    assert!(
+        without_factor.body.contains("log in") && without_factor.body.contains("with a code"),
+        "the refusal says to log in again with a code: {}",
+        without_factor.body
+    );
+    assert_eq!(
+        roles_after_refusal,
+        ("owner".to_owned(), "member".to_owned()),
+        "a refused transfer changes no role"
+    );
+    assert!(
+        refusals(&app, "owner")
+            .await
+            .iter()
+            .any(|d| d.contains("transfer ownership")),
+        "the refusal is audited"
+    );
+    assert!(handed_over.redirects_to("/admin/users"), "{handed_over:?}");
+    assert_eq!(role(&app, "alice").await, "owner", "alice owns the tenant");
+    assert_eq!(
+        role(&app, "owner").await,
+        "admin",
+        "the old owner is an admin"
+    );
+    let old_owner = app
+        .store
+        .find_user(&Username::parse("owner").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(old_owner.manage_users, "the old owner still manages users");
+}
+
+async fn role(app: &TestApp, name: &str) -> String {
+    let user = app
+        .store
+        .find_user(&Username::parse(name).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    user.role
 }

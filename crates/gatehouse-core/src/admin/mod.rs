@@ -11,6 +11,7 @@
 //! password, e-mail, phone, role or root folder, or demote, disable or delete the owner. Only
 //! the operator on the server (`gatehouse support ...`, [`support`]) can reset the owner.
 
+pub mod ownership;
 pub mod policy;
 pub mod settings;
 pub mod support;

@@ -1,12 +1,13 @@
 //! `/admin/security`: the owner's Password Policies (Enforced MFA), lockout policy and the
 //! allowed second-factor methods. Admins get a refusal, never the form; their POSTs are
-//! refused and audited in core.
+//! refused and audited in core. The owner also hands the tenant to someone else here
+//! (`POST /admin/transfer`), which core allows only after a fresh second factor.
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::{Form, Router};
 use gatehouse_core::admin::settings::SecuritySettings;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,9 @@ use crate::error::WebError;
 use crate::gate::SignedIn;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/security", get(show).post(save))
+    Router::new()
+        .route("/admin/security", get(show).post(save))
+        .route("/admin/transfer", post(transfer))
 }
 
 #[derive(Serialize)]
@@ -111,4 +114,26 @@ async fn save(
         .templates
         .page("pages/admin_security.html", page)?
         .into_response())
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    username: String,
+}
+
+/// Hands ownership to `username`. Core refuses (and audits) unless this session passed a
+/// second factor in the last ten minutes; the 403 page says to log in again with a code.
+async fn transfer(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    SignedIn(principal): SignedIn,
+    Form(form): Form<TransferForm>,
+) -> Result<Response, WebError> {
+    let actor = actor(&state, &principal).await?;
+    let store = state.door.authenticator().store();
+    let username = form.username.trim();
+    actor
+        .transfer_ownership_with_factor(store, username, principal.second_factor_at, context(peer))
+        .await?;
+    Ok(Redirect::to("/admin/users").into_response())
 }
