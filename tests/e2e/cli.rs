@@ -12,7 +12,12 @@ async fn bad_input_fails_with_a_one_line_reason_and_a_non_zero_exit() {
     let garbage_key = app.dir.path().join("bad.pub");
     std::fs::write(&garbage_key, "ssh-ed25519 AAAAnotakey comment\n").unwrap();
     let key_path = garbage_key.to_str().unwrap();
-    let cases: [(&[&str], Option<&str>, &str); 6] = [
+    let cases: [(&[&str], Option<&str>, &str); 7] = [
+        (
+            &["user", "add", "bob", "--tenant", "acme", "--manage-users"],
+            None,
+            "admins only",
+        ),
         (
             &[
                 "user",

@@ -75,6 +75,12 @@ async fn five_failures_lock_the_account_out_from_that_address_even_for_the_right
         assert!(!password_login_succeeds(&app, "alice", "guess-guess-guess").await);
     }
     let after_lockout = password_login_succeeds(&app, "alice", PASSWORD).await;
+    let other_spelling = password_login_succeeds(&app, "Alice", PASSWORD).await;
+
+    assert!(
+        !other_spelling,
+        "another spelling of the same account is locked out too"
+    );
 
     assert!(
         !after_lockout,

@@ -68,7 +68,9 @@ async fn read_requests(
     requests: mpsc::UnboundedSender<Queued>,
     budget: Arc<Semaphore>,
 ) -> InputEnd {
-    let mut buffer = BytesMut::with_capacity(64 * 1024);
+    // Empty until data arrives, and given back whenever every request in it has been queued,
+    // so an idle session holds no input buffer at all.
+    let mut buffer = BytesMut::new();
     while let Some(message) = channel.wait().await {
         let data = match message {
             ChannelMsg::Data { data } => data,
@@ -90,6 +92,9 @@ async fn read_requests(
                 Ok(None) => break,
                 Err(end) => return end,
             }
+        }
+        if buffer.is_empty() {
+            buffer = BytesMut::new();
         }
     }
     InputEnd::Closed

@@ -50,6 +50,10 @@ impl IntoResponse for WebError {
             Self::Io(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 (StatusCode::NOT_FOUND, "No such file or folder.")
             }
+            Self::Io(err) if err.kind() == std::io::ErrorKind::IsADirectory => (
+                StatusCode::BAD_REQUEST,
+                "That is a folder; open it instead.",
+            ),
             Self::Io(err) if err.kind() == std::io::ErrorKind::AlreadyExists => (
                 StatusCode::CONFLICT,
                 "A file or folder of that name already exists.",

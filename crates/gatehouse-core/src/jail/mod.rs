@@ -206,7 +206,9 @@ impl Jail {
             ));
         }
         self.root.create_dir(path.relative())?;
-        let mode = mode.unwrap_or(DEFAULT_DIR_MODE) & 0o777 | OWNER_RWX;
+        // Clients send 0777 and expect the server's umask to apply (OpenSSH's does); others
+        // never get write access to a folder through a requested mode.
+        let mode = mode.unwrap_or(DEFAULT_DIR_MODE) & 0o755 | OWNER_RWX;
         self.root
             .set_permissions(path.relative(), Permissions::from_mode(mode))
     }

@@ -164,6 +164,24 @@ fn renaming_a_file_onto_itself_keeps_it() {
 }
 
 #[test]
+fn new_folders_are_never_writable_by_others() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let f = fixture();
+
+    f.jail.create_dir(&vp("open"), Some(0o777)).unwrap();
+
+    let mode = fs::metadata(f.base.join("acme/open"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(
+        mode, 0o755,
+        "a requested 0777 becomes 0755, as under OpenSSH's umask"
+    );
+}
+
+#[test]
 fn new_files_are_never_mode_000() {
     use std::os::unix::fs::PermissionsExt as _;
     let f = fixture();

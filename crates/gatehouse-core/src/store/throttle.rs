@@ -44,9 +44,10 @@ impl From<&tenant_settings::Model> for LockoutPolicy {
     }
 }
 
-/// The throttle key: the name as typed (bounded) and the address.
+/// The throttle key: the name folded the way logins fold it (`Alice`, ` alice` and `alice`
+/// are one account, so they share one count), bounded, and the address.
 fn key(username: &str, peer: IpAddr) -> (String, String) {
-    let name: String = username.chars().take(64).collect();
+    let name: String = username.trim().to_lowercase().chars().take(64).collect();
     (name, peer.to_string())
 }
 
@@ -221,6 +222,29 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn spellings_of_one_username_share_one_count() {
+        let (store, _dir) = store().await;
+        let now = Utc::now();
+
+        for typed in ["alice", "Alice", " alice", "ALICE "] {
+            store
+                .record_login_failure(typed, peer(), policy(), now)
+                .await
+                .unwrap();
+        }
+        let blocked = store
+            .record_login_failure("aLiCe", peer(), policy(), now)
+            .await
+            .unwrap();
+
+        assert!(
+            blocked,
+            "five failures of one account, however typed, start a block"
+        );
+        assert!(store.is_locked_out("Alice", peer(), now).await.unwrap());
     }
 
     #[tokio::test]

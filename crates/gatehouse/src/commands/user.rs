@@ -34,6 +34,9 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let tenant_id = gatehouse_core::ids::TenantId(tenant.id);
             let username = Username::parse(&username)?;
             let role = Role::parse(&role)?;
+            if manage_users && role != Role::Admin {
+                bail!("--manage-users applies to admins only; add --role admin");
+            }
             let email = email.as_deref().map(parse_email).transpose()?;
             let policy = tenant_policy(&store, tenant_id).await?;
             let (password, generated) = obtain_password(&password, policy, username.as_str())?;
@@ -41,7 +44,7 @@ pub async fn run(config: &Config, command: UserCommand) -> anyhow::Result<()> {
                 username: username.clone(),
                 email,
                 role,
-                manage_users: manage_users && role == Role::Admin,
+                manage_users,
                 password_hash: PasswordHasher::new(1)?.hash(&password).await?,
             };
 
