@@ -157,6 +157,9 @@ pub struct SecurityConfig {
     pub max_concurrent_hashes: usize,
     /// Password checks that may wait for a hashing slot; more are refused at once.
     pub max_queued_hashes: usize,
+    /// Audit events older than this many days are deleted at start and then daily; 0 keeps
+    /// them forever.
+    pub audit_retention_days: u32,
 }
 
 impl Default for Config {
@@ -253,6 +256,7 @@ impl Default for SecurityConfig {
             password_min_length: 12,
             max_concurrent_hashes: 0,
             max_queued_hashes: 32,
+            audit_retention_days: 365,
         }
     }
 }
@@ -354,6 +358,10 @@ mod tests {
         let config = Config::load(Some(&path)).expect("config/gatehouse.toml should load");
         assert_eq!(config.sftp.listen, Config::default().sftp.listen);
         assert_eq!(config.security.lockout_max_failures, 5);
+        assert_eq!(
+            config.security.audit_retention_days,
+            SecurityConfig::default().audit_retention_days
+        );
         assert!(!config.ftp.enabled, "FTP must stay off unless switched on");
         assert_eq!(config.ftp.listen.to_string(), "0.0.0.0:2121");
         assert_eq!(

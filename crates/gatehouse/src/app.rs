@@ -1,5 +1,6 @@
 //! Starting Gatehouse: open (and migrate) the store, load the host key, bind every enabled
-//! front end, then serve until one of them stops or the process is interrupted.
+//! front end, start the audit retention task, then serve until one of them stops or the
+//! process is interrupted.
 
 use std::net::SocketAddr;
 
@@ -11,6 +12,8 @@ use gatehouse_ftp::{FtpServer, TlsFiles};
 use gatehouse_sftp::SftpServer;
 use gatehouse_web::WebServer;
 use tokio::task::JoinSet;
+
+use crate::retention;
 
 /// The running front ends. Dropping it stops them.
 pub struct App {
@@ -56,6 +59,14 @@ impl App {
             tracing::info!(%addr, "web app listening");
             web_addr = Some(addr);
             tasks.spawn(async move { ("web", server.run().await) });
+        }
+
+        match config.security.audit_retention_days {
+            0 => tracing::info!("audit retention off; events are kept forever"),
+            days => {
+                let store = store.clone();
+                tasks.spawn(async move { ("audit retention", retention::run(store, days).await) });
+            }
         }
 
         let ftp_addr = if config.ftp.enabled {

@@ -161,6 +161,7 @@ fn log_event(event: &AuditEvent) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::{AuditKind, Protocol};
 
     #[test]
     fn csv_cells_are_quoted_and_formulas_defused() {
@@ -168,5 +169,29 @@ mod tests {
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=cmd()"), "'=cmd()");
+    }
+
+    #[tokio::test]
+    async fn purging_deletes_only_events_older_than_the_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _) = Store::fresh_for_tests(dir.path()).await.unwrap();
+        let now = Utc::now();
+        for (actor, age_days) in [("ancient", 400), ("edge", 366), ("recent", 364)] {
+            let event = AuditEvent::new(AuditKind::Login, Protocol::Web, actor);
+            let at = now - chrono::Duration::days(age_days);
+            store.record(event, at).await.unwrap();
+        }
+
+        let purged = store.purge_audit(365, now).await.unwrap();
+
+        assert_eq!(purged, 2, "the two events past a year go");
+        let left: Vec<String> = store
+            .audit_events(None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.actor)
+            .collect();
+        assert_eq!(left, ["recent"], "the event within the year stays");
     }
 }
