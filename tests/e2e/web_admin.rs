@@ -313,3 +313,40 @@ async fn role(app: &TestApp, name: &str) -> String {
         .unwrap();
     user.role
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_completed_web_login_is_stamped_and_shown_on_the_users_page() {
+    let app = spawn_app().await;
+    acme(&app);
+    let before_any_login = user(&app, "alice").await.last_web_login_at;
+    let started = chrono::Utc::now();
+
+    let alice = Browser::new(&app);
+    assert!(alice.login("alice", PASSWORD).await.redirects_to("/files"));
+    let owner = Browser::new(&app);
+    assert!(owner.login("owner", PASSWORD).await.redirects_to("/files"));
+    let users = owner.get("/admin/users").await;
+
+    assert_eq!(before_any_login, None, "no web login yet");
+    let stamped = user(&app, "alice")
+        .await
+        .last_web_login_at
+        .expect("the completed login is stamped");
+    let within = started - chrono::Duration::seconds(1)..=chrono::Utc::now();
+    assert!(
+        within.contains(&stamped),
+        "stamped at login time: {stamped}"
+    );
+    let shown = stamped.format("%Y-%m-%d %H:%M UTC").to_string();
+    let row_start = users.body.find("data-user=\"alice\"").unwrap();
+    let row = &users.body[row_start..row_start + users.body[row_start..].find("</tr>").unwrap()];
+    assert!(row.contains(&shown), "the users page shows it: {row}");
+}
+
+async fn user(app: &TestApp, name: &str) -> gatehouse_core::entity::user::Model {
+    app.store
+        .find_user(&Username::parse(name).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}

@@ -175,6 +175,13 @@ impl Store {
         user.update(self.connection()).await?;
         Ok(())
     }
+
+    pub async fn touch_web_login(&self, id: UserId, now: DateTime<Utc>) -> Result<(), CoreError> {
+        let mut user: user::ActiveModel = self.user_by_id(id).await?.into();
+        user.last_web_login_at = Set(Some(now));
+        user.update(self.connection()).await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

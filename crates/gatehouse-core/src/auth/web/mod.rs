@@ -247,6 +247,11 @@ impl WebDoor {
             expires_at,
         };
         self.auth.store().create_session(new, now).await?;
+        // A signed-in session opens only when a login completes (password alone, a code, or
+        // a first factor under Enforced MFA), so this is the one place to stamp it.
+        if state == SessionState::Full {
+            self.auth.store().touch_web_login(user, now).await?;
+        }
         Ok(token)
     }
 
