@@ -53,4 +53,6 @@ step "store and end-to-end tests on PostgreSQL"
 for db in $(psql "$postgres_url" -Atc "select datname from pg_database where datname like 'gatehouse_test_%'"); do
   psql "$postgres_url" -qc "drop database if exists $db" || true
 done
-TEST_POSTGRES_URL="$postgres_url" cargo test -p gatehouse-core -p gatehouse-tests --locked
+# The whole workspace again (the same feature set as above, so nothing is rebuilt); the
+# store and end-to-end tests are the ones that switch to PostgreSQL.
+TEST_POSTGRES_URL="$postgres_url" cargo test --workspace --locked
