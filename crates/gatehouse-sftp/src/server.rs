@@ -173,7 +173,8 @@ impl Connection {
             .as_ref()
             .map(|p| p.username.to_string())
             .unwrap_or_default();
-        tracing::info!(%user, peer = %self.peer, request = what, "refused non-SFTP channel request");
+        let peer = self.peer;
+        tracing::info!(%user, %peer, request = what, "refused non-SFTP channel request");
         session.channel_success(channel)?;
         session.extended_data(channel, 1, SFTP_ONLY.as_bytes().to_vec())?;
         session.exit_status_request(channel, 1)?;
@@ -260,7 +261,8 @@ impl Handler for Connection {
         let jail = match Jail::open(&principal.root) {
             Ok(jail) => jail,
             Err(error) => {
-                tracing::error!(%error, user = %principal.username, "cannot open the user's root folder");
+                let user = &principal.username;
+                tracing::error!(%error, %user, "cannot open the user's root folder");
                 session.channel_failure(channel_id)?;
                 return Ok(());
             }
@@ -275,17 +277,18 @@ impl Handler for Connection {
             config.max_open_handles,
             Arc::clone(&traffic),
         );
-        let span = tracing::info_span!("sftp", user = %principal.username, tenant = %principal.tenant, peer = %self.peer);
+        let span = tracing::info_span!(
+            "sftp",
+            user = %principal.username,
+            tenant = %principal.tenant,
+            peer = %self.peer
+        );
         let max_queued = config.max_queued_request_bytes;
         tokio::spawn(
             async move {
                 tracing::info!("sftp session opened");
                 let end = pump::serve(channel, sftp, max_queued).await;
-                let (read, written) = (traffic.read.load(Ordering::Relaxed), traffic.written.load(Ordering::Relaxed));
-                match end {
-                    InputEnd::Closed => tracing::info!(bytes_read = read, bytes_written = written, "sftp session closed"),
-                    other => tracing::warn!(bytes_read = read, bytes_written = written, reason = ?other, "sftp session ended by the server"),
-                }
+                log_session_end(&end, &traffic);
             }
             .instrument(span),
         );
@@ -323,5 +326,18 @@ impl Handler for Connection {
     ) -> Result<(), SftpError> {
         session.channel_failure(channel)?;
         Ok(())
+    }
+}
+
+/// The close line of a session, with the bytes it moved.
+fn log_session_end(end: &InputEnd, traffic: &Traffic) {
+    let bytes_read = traffic.read.load(Ordering::Relaxed);
+    let bytes_written = traffic.written.load(Ordering::Relaxed);
+    match end {
+        InputEnd::Closed => tracing::info!(bytes_read, bytes_written, "sftp session closed"),
+        other => {
+            let reason = format!("{other:?}");
+            tracing::warn!(bytes_read, bytes_written, %reason, "sftp session ended by the server");
+        }
     }
 }
