@@ -350,3 +350,44 @@ async fn user(app: &TestApp, name: &str) -> gatehouse_core::entity::user::Model 
         .unwrap()
         .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_method_the_owner_disallows_cannot_be_enrolled() {
+    let app = spawn_app().await;
+    acme(&app);
+    let owner = Browser::new(&app);
+    assert!(owner.login("owner", PASSWORD).await.redirects_to("/files"));
+    let form = [
+        ("password_min_length", "12"),
+        ("lockout_max_failures", "5"),
+        ("lockout_window_minutes", "5"),
+        ("lockout_duration_minutes", "15"),
+        ("allow_sms", "on"),
+    ];
+    let saved = owner
+        .submit("/admin/security", "/admin/security", &form)
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{saved:?}");
+    let member = Browser::new(&app);
+    assert!(member.login("alice", PASSWORD).await.redirects_to("/files"));
+
+    let page = member.get("/profile/2fa/totp").await;
+
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "{page:?}");
+    assert!(
+        !page.body.contains("data-totp-secret"),
+        "no secret is handed out"
+    );
+    let alice = app
+        .store
+        .find_user(&Username::parse("alice").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let method = gatehouse_core::store::second_factors::Method::Totp;
+    let factor = app.store.factor(alice.user_id(), method).await.unwrap();
+    assert!(
+        factor.is_none(),
+        "nothing was stored for a disallowed method"
+    );
+}

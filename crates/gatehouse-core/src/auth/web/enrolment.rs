@@ -54,9 +54,16 @@ impl WebDoor {
         who: &SessionUser,
         now: DateTime<Utc>,
     ) -> Result<TotpEnrolment, CoreError> {
+        let store = self.auth.store();
+        // The owner's allowed methods apply to new enrolments; factors already confirmed
+        // keep working until they are removed.
+        if !store.tenant_settings(who.tenant_id).await?.allow_totp {
+            return Err(CoreError::invalid(
+                "authenticator apps are not allowed in this tenant",
+            ));
+        }
         let secret = TotpSecret::generate();
         let sealed = self.seal.seal(who.user_id, &secret)?;
-        let store = self.auth.store();
         if store
             .factor(who.user_id, Method::Totp)
             .await?
@@ -129,10 +136,13 @@ impl WebDoor {
         if self.sms.is_none() {
             return Ok(SmsEnrolment::NotOffered);
         }
+        let store = self.auth.store();
+        if !store.tenant_settings(who.tenant_id).await?.allow_sms {
+            return Ok(SmsEnrolment::NotOffered);
+        }
         let Some(phone) = PhoneNumber::parse(raw_phone) else {
             return Ok(SmsEnrolment::InvalidNumber);
         };
-        let store = self.auth.store();
         if store
             .factor(who.user_id, Method::Sms)
             .await?
