@@ -86,6 +86,12 @@ async fn five_failures_lock_the_account_out_from_that_address_even_for_the_right
         !after_lockout,
         "the right password must be refused during the lockout"
     );
+    let unlock = app.cli(&["support", "unlock", "alice"], None);
+    assert!(unlock.status.success(), "{}", describe(&unlock));
+    assert!(
+        password_login_succeeds(&app, "alice", PASSWORD).await,
+        "after the operator's unlock the right password works again"
+    );
     let lockouts = audit_details(&app, "locked_out").await;
     assert_eq!(
         lockouts.len(),

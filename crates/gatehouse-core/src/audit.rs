@@ -69,6 +69,8 @@ pub enum AuditKind {
     UserChanged,
     UserDeleted,
     OwnershipTransferred,
+    /// The operator lifted a login lockout.
+    Unlocked,
 }
 
 impl AuditKind {
@@ -93,6 +95,7 @@ impl AuditKind {
             Self::UserChanged => "user_changed",
             Self::UserDeleted => "user_deleted",
             Self::OwnershipTransferred => "ownership_transferred",
+            Self::Unlocked => "unlocked",
         }
     }
 }

@@ -120,6 +120,8 @@ pub enum SupportCommand {
     /// Remove every second factor and recovery code of a user (the owner included) and end
     /// their web sessions; they log in with the password and enrol again.
     ResetMfa { username: String },
+    /// Lift a login lockout: forget the user's failed logins from every address.
+    Unlock { username: String },
     /// Set a new password for a user (the owner included) and end their web sessions.
     ResetPassword {
         username: String,

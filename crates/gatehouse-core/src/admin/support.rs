@@ -37,6 +37,20 @@ pub async fn reset_mfa(
     Ok(removed)
 }
 
+/// Lifts a lockout: forgets the user's failed logins from every address. Audited.
+pub async fn unlock(store: &Store, username: &str, now: DateTime<Utc>) -> Result<u64, CoreError> {
+    let user = find(store, username).await?;
+    let cleared = store.clear_all_login_failures(&user.username).await?;
+    let event = AuditEvent::operator(AuditKind::Unlocked)
+        .tenant(user.tenant())
+        .subject(user.username.as_str())
+        .detail(format!(
+            "operator unlock: failures from {cleared} address(es) forgotten"
+        ));
+    store.record(event, now).await?;
+    Ok(cleared)
+}
+
 /// Stores a new password hash (already checked against the policy by the caller) and ends
 /// the user's web sessions.
 pub async fn reset_password(

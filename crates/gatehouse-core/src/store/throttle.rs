@@ -127,6 +127,17 @@ impl Store {
         Ok(blocked.rows_affected > 0)
     }
 
+    /// Lifts every block and forgets every failure of an account, from all addresses (the
+    /// operator's unlock). Returns how many addresses were tracked.
+    pub async fn clear_all_login_failures(&self, username: &str) -> Result<u64, CoreError> {
+        let (name, _) = key(username, IpAddr::from([0, 0, 0, 0]));
+        let cleared = login_throttle::Entity::delete_many()
+            .filter(login_throttle::Column::Username.eq(name))
+            .exec(self.connection())
+            .await?;
+        Ok(cleared.rows_affected)
+    }
+
     /// A successful login forgets the failures of that account from that address.
     pub async fn clear_login_failures(
         &self,
@@ -245,6 +256,27 @@ mod tests {
             "five failures of one account, however typed, start a block"
         );
         assert!(store.is_locked_out("Alice", peer(), now).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn the_operator_unlock_lifts_blocks_from_every_address() {
+        let (store, _dir) = store().await;
+        let now = Utc::now();
+        let other = IpAddr::from([198, 51, 100, 9]);
+        for from in [peer(), other] {
+            for _ in 0..5 {
+                store
+                    .record_login_failure("dave", from, policy(), now)
+                    .await
+                    .unwrap();
+            }
+        }
+
+        let cleared = store.clear_all_login_failures("Dave").await.unwrap();
+
+        assert_eq!(cleared, 2, "both addresses were tracked");
+        assert!(!store.is_locked_out("dave", peer(), now).await.unwrap());
+        assert!(!store.is_locked_out("dave", other, now).await.unwrap());
     }
 
     #[tokio::test]

@@ -19,6 +19,13 @@ pub async fn run(config: &Config, command: SupportCommand) -> anyhow::Result<()>
             );
             Ok(())
         }
+        SupportCommand::Unlock { username } => {
+            let cleared = support::unlock(&store, &username, Utc::now()).await?;
+            println!(
+                "{username}: failed logins from {cleared} address(es) forgotten; no lockout remains"
+            );
+            Ok(())
+        }
         SupportCommand::ResetPassword { username, password } => {
             let name = Username::parse(&username)?;
             let Some(user) = store.find_user(&name).await? else {
