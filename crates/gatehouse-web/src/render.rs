@@ -88,22 +88,23 @@ mod admin_pages {
             last_web => "never", last_sftp => "never", sftp => true, web => true, ftp => false,
             disabled => false, is_owner => false,
         };
+        let base = || context! { csrf_token => "t", signed_in => true, message => () };
+        let security = context! {
+            enforce_mfa => true, password_min_length => 12, lockout_max_failures => 5,
+            lockout_window_minutes => 5, lockout_duration_minutes => 15,
+            allow_totp => true, allow_sms => false, ..base()
+        };
+        let query = context! { user => "", kind => "", from => "", to => "" };
         let pages = [
             (
                 "pages/admin_users.html",
-                context! { csrf_token => "t", signed_in => true, users => vec![user.clone()], message => () },
+                context! { users => vec![user.clone()], ..base() },
             ),
-            (
-                "pages/admin_user.html",
-                context! { csrf_token => "t", signed_in => true, user => user, message => () },
-            ),
-            (
-                "pages/admin_security.html",
-                context! { csrf_token => "t", signed_in => true, enforce_mfa => true, password_min_length => 12, lockout_max_failures => 5, lockout_window_minutes => 5, lockout_duration_minutes => 15, allow_totp => true, allow_sms => false, message => () },
-            ),
+            ("pages/admin_user.html", context! { user => user, ..base() }),
+            ("pages/admin_security.html", security),
             (
                 "pages/admin_audit.html",
-                context! { csrf_token => "t", signed_in => true, query => context! { user => "", kind => "", from => "", to => "" }, events => Vec::<()>::new(), message => () },
+                context! { query, events => Vec::<()>::new(), ..base() },
             ),
         ];
         for (name, context) in pages {

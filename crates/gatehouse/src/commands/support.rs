@@ -15,7 +15,8 @@ pub async fn run(config: &Config, command: SupportCommand) -> anyhow::Result<()>
         SupportCommand::ResetMfa { username } => {
             let removed = support::reset_mfa(&store, &username, Utc::now()).await?;
             println!(
-                "removed {removed} second factor(s) and all recovery codes of {username}; their web sessions ended"
+                "removed {removed} second factor(s) and all recovery codes of {username}; \
+                 their web sessions ended"
             );
             Ok(())
         }
