@@ -99,7 +99,8 @@ impl unftp_core::auth::Authenticator for Door {
             .await;
         match result {
             Ok(Some(principal)) => {
-                tracing::info!(user = %principal.username, tenant = %principal.tenant, %peer, "ftp login");
+                let (user, tenant) = (&principal.username, &principal.tenant);
+                tracing::info!(%user, %tenant, %peer, "ftp login");
                 let name = principal.username.as_str().to_owned();
                 *self.slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(principal);
                 Ok(Principal { username: name })

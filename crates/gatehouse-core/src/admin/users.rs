@@ -56,6 +56,19 @@ impl Actor {
         Err(err)
     }
 
+    /// The user of the actor's tenant named `username`, once `action` on them is allowed.
+    async fn target_for(
+        &self,
+        store: &Store,
+        username: &str,
+        action: Action,
+        ctx: Context,
+    ) -> Result<user::Model, AdminError> {
+        let target = self.find_target(store, username).await?;
+        self.authorize(store, action, Some(&target), ctx).await?;
+        Ok(target)
+    }
+
     pub(super) fn event(
         &self,
         kind: AuditKind,
@@ -120,8 +133,8 @@ impl Actor {
         username: &str,
         ctx: Context,
     ) -> Result<(), AdminError> {
-        let target = self.find_target(store, username).await?;
-        self.authorize(store, Action::DisableSecondFactor, Some(&target), ctx)
+        let target = self
+            .target_for(store, username, Action::DisableSecondFactor, ctx)
             .await?;
         let removed = store.remove_second_factors(target.user_id()).await?;
         store.delete_sessions_of(target.user_id()).await?;
@@ -143,8 +156,8 @@ impl Actor {
         must_change: bool,
         ctx: Context,
     ) -> Result<(), AdminError> {
-        let target = self.find_target(store, username).await?;
-        self.authorize(store, Action::ResetPassword, Some(&target), ctx)
+        let target = self
+            .target_for(store, username, Action::ResetPassword, ctx)
             .await?;
         let settings = store.tenant_settings(self.tenant()).await?;
         let policy = PasswordPolicy {
@@ -175,8 +188,8 @@ impl Actor {
         disabled: bool,
         ctx: Context,
     ) -> Result<(), AdminError> {
-        let target = self.find_target(store, username).await?;
-        self.authorize(store, Action::DisableUser, Some(&target), ctx)
+        let target = self
+            .target_for(store, username, Action::DisableUser, ctx)
             .await?;
         let mut row: user::ActiveModel = target.clone().into();
         row.disabled = Set(disabled);
@@ -208,8 +221,8 @@ impl Actor {
         username: &str,
         ctx: Context,
     ) -> Result<(), AdminError> {
-        let target = self.find_target(store, username).await?;
-        self.authorize(store, Action::DeleteUser, Some(&target), ctx)
+        let target = self
+            .target_for(store, username, Action::DeleteUser, ctx)
             .await?;
         user::Entity::delete_by_id(target.id)
             .exec(store.connection())
@@ -232,8 +245,8 @@ impl Actor {
         changes: UserChanges,
         ctx: Context,
     ) -> Result<user::Model, AdminError> {
-        let target = self.find_target(store, username).await?;
-        self.authorize(store, Action::EditUser, Some(&target), ctx)
+        let target = self
+            .target_for(store, username, Action::EditUser, ctx)
             .await?;
         if target.role() == Role::Owner && changes.role.is_some_and(|role| role != Role::Owner) {
             return Err(AdminError::Forbidden(
@@ -299,8 +312,8 @@ impl Actor {
         username: &str,
         ctx: Context,
     ) -> Result<(), AdminError> {
-        let target = self.find_target(store, username).await?;
-        self.authorize(store, Action::TransferOwnership, Some(&target), ctx)
+        let target = self
+            .target_for(store, username, Action::TransferOwnership, ctx)
             .await?;
         if target.id == self.user.id {
             return Err(AdminError::Invalid("you already own this tenant".into()));

@@ -131,7 +131,8 @@ impl Authenticator {
                 self.store
                     .upgrade_password_hash(user.user_id(), &user.password_hash, fresh)
                     .await?;
-                tracing::info!(user = %user.username, "password hash upgraded to current parameters");
+                let name = &user.username;
+                tracing::info!(user = %name, "password hash upgraded to current parameters");
                 Ok(Ok(user))
             }
         }

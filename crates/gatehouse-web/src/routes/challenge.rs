@@ -83,7 +83,8 @@ async fn submit(
     match outcome {
         ChallengeOutcome::SignedIn(token, principal) => {
             session::set_session(&cookies, token.as_str(), state.secure_cookies);
-            tracing::info!(user = %principal.who.username, peer = %peer.ip(), "web login with second factor");
+            let (user, peer) = (&principal.who.username, peer.ip());
+            tracing::info!(%user, %peer, "web login with second factor");
             Ok(Redirect::to("/files").into_response())
         }
         ChallengeOutcome::Wrong { attempts_left } => {
