@@ -27,7 +27,7 @@ use clap::Parser;
 use crate::client::SftpClient;
 use crate::report::Report;
 use crate::server::Server;
-use crate::settings::{Args, Settings};
+use crate::settings::{Args, Phase, Settings};
 
 /// Both servers, the clients' key and the scratch folder, shared by every phase.
 pub struct Bench {
@@ -73,10 +73,12 @@ async fn main() -> anyhow::Result<()> {
 
 /// Runs one phase; a failure is reported and the next phase still runs.
 macro_rules! phase {
-    ($report:expr, $name:expr, $work:expr) => {{
-        println!("\n== {}", $name);
-        if let Err(error) = $work.await {
-            $report.fail($name, &error);
+    ($bench:expr, $report:expr, $phase:expr, $name:expr, $work:expr) => {{
+        if $bench.settings.runs($phase) {
+            println!("\n== {}", $name);
+            if let Err(error) = $work.await {
+                $report.fail($name, &error);
+            }
         }
     }};
 }
@@ -117,12 +119,49 @@ async fn run(args: &Args, settings: Settings, report: &mut Report) -> anyhow::Re
 
     // First, while the servers are fresh: a Gatehouse that already moved gigabytes has
     // freed heap to hand to new sessions, which would hide their cost.
-    phase!(report, "idle sessions", sessions::run(&bench, report));
-    phase!(report, "key login", logins::run(&bench, report));
-    phase!(report, "listing", listing::run(&bench, report));
-    phase!(report, "large file", transfer::large_file(&bench, report));
-    phase!(report, "parallel", transfer::parallel(&bench, report));
-    phase!(report, "password flood", flood::run(&bench, report));
+    let b = &bench;
+    phase!(
+        b,
+        report,
+        Phase::Sessions,
+        "idle sessions",
+        sessions::run(b, report)
+    );
+    phase!(
+        b,
+        report,
+        Phase::Logins,
+        "key login",
+        logins::run(b, report)
+    );
+    phase!(
+        b,
+        report,
+        Phase::Listing,
+        "listing",
+        listing::run(b, report)
+    );
+    phase!(
+        b,
+        report,
+        Phase::LargeFile,
+        "large file",
+        transfer::large_file(b, report)
+    );
+    phase!(
+        b,
+        report,
+        Phase::Parallel,
+        "parallel",
+        transfer::parallel(b, report)
+    );
+    phase!(
+        b,
+        report,
+        Phase::Flood,
+        "password flood",
+        flood::run(b, report)
+    );
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use crate::Bench;
 use crate::report::{Better, Report};
 use crate::russh_client::{self, Connection};
 use crate::server::Server;
+use crate::settings::Settings;
 use crate::stats::BySide;
 use crate::transfer::{MIB, ensure_file};
 
@@ -33,7 +34,7 @@ pub async fn run(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
     let (mut idle, mut after) = (BySide::default(), BySide::default());
     for server in bench.in_order(0) {
         ensure_file(&server.root.join(FILE), MIB)?;
-        let memory = measure(server, key.clone(), bench.settings.sessions).await?;
+        let memory = measure(server, key.clone(), &bench.settings).await?;
         idle.push(server.kind, memory.idle_kib);
         after.push(server.kind, memory.after_kib);
         report.note(format!(
@@ -63,7 +64,12 @@ struct Memory {
     after_kib: f64,
 }
 
-async fn measure(server: &Server, key: Arc<PrivateKey>, count: usize) -> anyhow::Result<Memory> {
+async fn measure(
+    server: &Server,
+    key: Arc<PrivateKey>,
+    settings: &Settings,
+) -> anyhow::Result<Memory> {
+    let count = settings.sessions;
     let before = server.pss_kib() as f64;
     let started = Instant::now();
     let sessions = open_all(server, key, count).await;
@@ -84,6 +90,10 @@ async fn measure(server: &Server, key: Arc<PrivateKey>, count: usize) -> anyhow:
 
     settle().await;
     let after_kib = (server.pss_kib() as f64 - before) / opened as f64;
+    if settings.hold_secs > 0 {
+        println!("  holding {opened} sessions for {} s", settings.hold_secs);
+        tokio::time::sleep(Duration::from_secs(settings.hold_secs)).await;
+    }
     // Dropping the connections closes their sockets; the servers see EOF.
     drop(sessions);
     settle().await;

@@ -3,8 +3,20 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use serde::Serialize;
+
+/// The bench's phases, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Sessions,
+    Logins,
+    Listing,
+    LargeFile,
+    Parallel,
+    Flood,
+}
 
 #[derive(Debug, Parser)]
 #[command(about = "Gatehouse's SFTP server against OpenSSH's sshd, same machine, same run")]
@@ -42,6 +54,12 @@ pub struct Args {
     /// Wrong-password attempts per second during the flood figure [200].
     #[arg(long)]
     pub flood_rate: Option<u32>,
+    /// Seconds to keep the sessions open after their last reading, to attach a profiler [0].
+    #[arg(long, default_value_t = 0)]
+    pub hold_secs: u64,
+    /// Run only these phases (comma-separated) [all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Phase>,
     /// The Gatehouse binary to measure.
     #[arg(long, default_value = "target/release/gatehouse")]
     pub gatehouse_bin: PathBuf,
@@ -66,6 +84,14 @@ pub struct Settings {
     pub logins_per_client: usize,
     pub listing_files: usize,
     pub flood_rate: u32,
+    pub phases: Vec<Phase>,
+    pub hold_secs: u64,
+}
+
+impl Settings {
+    pub fn runs(&self, phase: Phase) -> bool {
+        self.phases.contains(&phase)
+    }
 }
 
 impl Settings {
@@ -83,6 +109,11 @@ impl Settings {
             logins_per_client: args.logins_per_client.unwrap_or(pick(quick, 20, 5)),
             listing_files: args.listing_files.unwrap_or(10_000),
             flood_rate: args.flood_rate.unwrap_or(200).max(1),
+            phases: match args.only.is_empty() {
+                true => Phase::value_variants().to_vec(),
+                false => args.only.clone(),
+            },
+            hold_secs: args.hold_secs,
         }
     }
 }
