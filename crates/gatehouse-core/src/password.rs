@@ -1,23 +1,25 @@
 //! Password hashing and policy.
 //!
 //! Hashes are argon2id with OWASP's recommended parameters (19 MiB, 2 passes, 1 lane). Hashing
-//! runs on tokio's blocking pool behind a semaphore, so a flood of login attempts can use at
-//! most `max_concurrent_hashes` cores and never stalls the async workers that move files.
+//! runs on its own low-priority threads ([`pool`]), so a flood of login attempts uses at most
+//! `max_concurrent_hashes` cores, yields them to running transfers, and never stalls the
+//! async workers that move files.
 //! An unknown user is checked against a dummy hash of the same cost, so "no such user" and
 //! "wrong password" take the same time and give the same answer.
 
+mod pool;
+
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 use rand::rngs::OsRng;
-use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::error::CoreError;
+use pool::HashPool;
 
 /// A password as typed. Its `Debug` prints nothing and its memory is wiped on drop.
 #[derive(Clone)]
@@ -123,10 +125,7 @@ pub enum Verified {
 
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
-    /// Checks waiting for a permit, and how many may wait before new ones are shed.
-    waiting: Arc<AtomicUsize>,
-    max_waiting: usize,
+    pool: HashPool,
     dummy_hash: Arc<str>,
 }
 
@@ -175,23 +174,21 @@ fn verify_blocking(password: &str, stored: &str) -> Verified {
 }
 
 impl PasswordHasher {
-    /// Computes the dummy hash once; that costs one hash at start-up.
+    /// Starts `max_concurrent` hashing threads with room for as many waiting checks as a
+    /// one-shot command could ever queue. Computes the dummy hash once, at start-up.
     pub fn new(max_concurrent: usize) -> Result<Self, CoreError> {
-        let dummy_hash = hash_blocking("gatehouse-dummy-password-for-unknown-users")?;
-        Ok(Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            waiting: Arc::new(AtomicUsize::new(0)),
-            max_waiting: usize::MAX,
-            dummy_hash: dummy_hash.into(),
-        })
+        Self::with_queue_limit(max_concurrent, 1024)
     }
 
     /// Sheds password checks beyond `max_waiting` queued ones with [`CoreError::Busy`]. A
-    /// flood of guesses then costs one counter increment each instead of a queue that grows
-    /// as long as the flood lasts, while logins already hashing finish normally.
-    pub fn with_queue_limit(mut self, max_waiting: usize) -> Self {
-        self.max_waiting = max_waiting;
-        self
+    /// flood of guesses then costs one refused send each instead of a queue that grows as
+    /// long as the flood lasts, while logins already hashing finish normally.
+    pub fn with_queue_limit(max_concurrent: usize, max_waiting: usize) -> Result<Self, CoreError> {
+        let dummy_hash = hash_blocking("gatehouse-dummy-password-for-unknown-users")?;
+        Ok(Self {
+            pool: HashPool::start(max_concurrent, max_waiting)?,
+            dummy_hash: dummy_hash.into(),
+        })
     }
 
     /// Half the machine's cores, at least one: the rest stays free for moving files.
@@ -224,16 +221,7 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, CoreError> {
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
-            return Err(CoreError::Busy);
-        }
-        let permit = self.permits.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        let _permit = permit.map_err(|_| CoreError::Hashing("hasher shut down".into()))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|err| CoreError::Hashing(err.to_string()))
+        self.pool.run(work).await
     }
 }
 
@@ -294,7 +282,7 @@ mod tests {
 
     #[tokio::test]
     async fn checks_beyond_the_queue_limit_are_shed_and_the_rest_complete() {
-        let hasher = PasswordHasher::new(1).unwrap().with_queue_limit(2);
+        let hasher = PasswordHasher::with_queue_limit(1, 2).unwrap();
         let password = Password::new("correct horse battery");
 
         let checks = (0..12).map(|_| hasher.verify(&password, None));

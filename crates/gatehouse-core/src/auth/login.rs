@@ -67,11 +67,13 @@ impl Authenticator {
     pub fn new(store: Store, config: &Config) -> Result<Self, CoreError> {
         Ok(Self {
             store,
-            hasher: PasswordHasher::new(match config.security.max_concurrent_hashes {
-                0 => PasswordHasher::default_concurrency(),
-                n => n,
-            })?
-            .with_queue_limit(config.security.max_queued_hashes),
+            hasher: PasswordHasher::with_queue_limit(
+                match config.security.max_concurrent_hashes {
+                    0 => PasswordHasher::default_concurrency(),
+                    n => n,
+                },
+                config.security.max_queued_hashes,
+            )?,
             storage_root: config.storage_root(),
             default_lockout: LockoutPolicy::from(&config.security),
         })
