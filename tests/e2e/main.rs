@@ -9,6 +9,7 @@ mod sftp_auth;
 mod sftp_compat;
 mod sftp_hostile;
 mod sftp_jail;
+mod sftp_pipelining;
 mod sftp_transfer;
 mod support;
 mod web_admin;
