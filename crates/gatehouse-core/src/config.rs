@@ -59,6 +59,9 @@ pub struct SftpConfig {
     pub max_queued_request_bytes: usize,
     /// Open file and directory handles one session may hold.
     pub max_open_handles: usize,
+    /// Threads serving SSH connections, each connection on one of them; 0 means one per
+    /// CPU core.
+    pub threads: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -187,6 +190,7 @@ impl Default for SftpConfig {
             auth_failure_delay_ms: 500,
             max_queued_request_bytes: 64 * 1024 * 1024,
             max_open_handles: 256,
+            threads: 0,
         }
     }
 }

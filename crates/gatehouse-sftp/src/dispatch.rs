@@ -1,8 +1,9 @@
-//! SFTP v3 dispatch: one request in, one reply out, over russh-sftp's protocol types.
+//! SFTP v3 dispatch: requests in, one reply out for each, over russh-sftp's protocol types.
 //!
-//! We decode and encode with russh-sftp but do not use its server loop (see [`crate::pump`]).
-//! Every path goes through the core jail; every filesystem call runs on tokio's blocking pool
-//! so a slow disk never stalls the async workers.
+//! We decode and encode with russh-sftp but do not use its server loop (see [`crate::pump`]);
+//! READ and WRITE take the hand-written bulk path ([`crate::bulk`], [`crate::wire`]). Every
+//! path goes through the core jail; every filesystem call runs on tokio's blocking pool so a
+//! slow disk never stalls the async workers.
 //!
 //! Client quirks handled here, each a behaviour real clients depend on:
 //! - REALPATH is lexical and always answers an absolute `/`-rooted path, even for a leaf that
@@ -16,9 +17,8 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Buf, Bytes};
@@ -31,8 +31,9 @@ use russh_sftp::protocol::{
 };
 
 use crate::attrs;
+use crate::bulk;
 use crate::status::Failure;
-use crate::wire::{self, DataReply, Io, IoBody};
+use crate::wire;
 
 /// The largest request packet we accept, and what we tell OpenSSH through
 /// `limits@openssh.com` (the same figures as OpenSSH's own sftp-server).
@@ -76,11 +77,50 @@ impl SftpSession {
         }
     }
 
-    /// Decodes one request (without its length prefix) and returns the encoded reply.
-    pub async fn handle(&mut self, mut payload: Bytes) -> Bytes {
-        if let Some(io) = wire::decode_io(&payload) {
-            return self.io(io).await;
+    /// Answers `requests` (each without its length prefix) in order, one encoded reply per
+    /// request. Runs of READs and WRITEs are served by [`bulk`] in one trip to the blocking
+    /// pool; anything else first lets the run before it finish, so an OPEN, CLOSE or FSTAT
+    /// always sees the effect of the requests sent before it.
+    pub async fn handle(&mut self, requests: impl IntoIterator<Item = Bytes>) -> Vec<Bytes> {
+        let mut replies = Vec::new();
+        let mut run = Vec::new();
+        for payload in requests {
+            match wire::decode_io(&payload) {
+                Some(io) => run.push(bulk::Op {
+                    id: io.id,
+                    file: self.file(&io.handle),
+                    offset: io.offset,
+                    body: io.body,
+                }),
+                None => {
+                    self.serve_run(&mut run, &mut replies).await;
+                    replies.push(self.handle_other(payload).await);
+                }
+            }
         }
+        self.serve_run(&mut run, &mut replies).await;
+        replies
+    }
+
+    async fn serve_run(&self, run: &mut Vec<bulk::Op>, replies: &mut Vec<Bytes>) {
+        if run.is_empty() {
+            return;
+        }
+        let ops = std::mem::take(run);
+        let ids: Vec<u32> = ops.iter().map(|op| op.id).collect();
+        let traffic = Arc::clone(&self.traffic);
+        match tokio::task::spawn_blocking(move || bulk::serve(ops, &traffic)).await {
+            Ok(served) => replies.extend(served),
+            Err(err) => {
+                tracing::error!(error = %err, "SFTP file I/O panicked");
+                let failure = Failure::new(StatusCode::Failure, "Failure");
+                replies.extend(ids.into_iter().map(|id| wire::status(id, &failure)));
+            }
+        }
+    }
+
+    /// Every request but READ and WRITE, decoded by russh-sftp.
+    async fn handle_other(&mut self, mut payload: Bytes) -> Bytes {
         let id = request_id(&payload);
         let reply = match Packet::try_from(&mut payload) {
             Ok(packet) => self.dispatch(packet).await,
@@ -156,61 +196,6 @@ impl SftpSession {
             Some(_) => Ok(ok(id)),
             None => Err(Failure::NO_SUCH_HANDLE),
         }
-    }
-
-    /// The bulk path: READ and WRITE, decoded and answered without copying file data.
-    async fn io(&mut self, io: Io) -> Bytes {
-        let reply = match io.body {
-            IoBody::Read { len } => self.read(io.id, &io.handle, io.offset, len).await,
-            IoBody::Write { data } => self.write(io.id, &io.handle, io.offset, data).await,
-        };
-        reply.unwrap_or_else(|failure| encode(status(io.id, failure.code, failure.message)))
-    }
-
-    async fn read(
-        &mut self,
-        id: u32,
-        handle: &[u8],
-        offset: u64,
-        len: u32,
-    ) -> Result<Bytes, Failure> {
-        let file = self.file(handle)?;
-        // A client asking for more than we serve gets a shorter DATA, never an error (A4).
-        let len = len.min(MAX_READ_LEN) as usize;
-        let (reply, filled) = run(move || {
-            let mut reply = DataReply::with_capacity(len);
-            let buf = reply.data_mut();
-            let mut filled = 0;
-            while filled < len {
-                match file.read_at(&mut buf[filled..], offset + filled as u64)? {
-                    0 => break,
-                    n => filled += n,
-                }
-            }
-            Ok((reply, filled))
-        })
-        .await?;
-        if filled == 0 {
-            return Ok(encode(status(id, StatusCode::Eof, "End of file")));
-        }
-        self.traffic
-            .read
-            .fetch_add(filled as u64, Ordering::Relaxed);
-        Ok(reply.finish(id, filled))
-    }
-
-    async fn write(
-        &mut self,
-        id: u32,
-        handle: &[u8],
-        offset: u64,
-        data: Bytes,
-    ) -> Result<Bytes, Failure> {
-        let file = self.file(handle)?;
-        let len = data.len() as u64;
-        run(move || file.write_all_at(&data, offset)).await?;
-        self.traffic.written.fetch_add(len, Ordering::Relaxed);
-        Ok(encode(ok(id)))
     }
 
     async fn stat(&mut self, id: u32, name: &str, follow: bool) -> Reply {

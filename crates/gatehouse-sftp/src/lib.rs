@@ -6,17 +6,21 @@
 //! and SFTP protocol behaviour only:
 //!
 //! - [`server`]: listener, SSH config, authentication callbacks, channel requests;
+//! - [`shards`]: one thread per core, each serving its connections start to finish;
 //! - [`pump`]: moves bytes between an SSH channel and the dispatcher without ever stalling
 //!   the SSH session (see its notes for the russh-sftp hang it avoids);
-//! - [`dispatch`]: one SFTP request in, one reply out;
-//! - [`wire`]: zero-copy encoding for the bulk path (READ/DATA, WRITE);
+//! - [`dispatch`]: SFTP requests in, one reply out for each;
+//! - [`bulk`]: runs of READs and WRITEs served in one trip to the blocking pool;
+//! - [`wire`]: zero-copy encoding for the bulk path (READ/DATA, WRITE, STATUS);
 //! - [`attrs`] and [`status`]: how file metadata and errors are described to clients.
 
 pub mod attrs;
+pub mod bulk;
 pub mod dispatch;
 pub mod host_key;
 pub mod pump;
 pub mod server;
+pub mod shards;
 pub mod status;
 pub mod wire;
 

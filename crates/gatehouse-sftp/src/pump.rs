@@ -11,15 +11,28 @@
 //! So a reader task always drains the channel into our own queue, bounded in bytes rather
 //! than messages; a client that pipelines past the bound is disconnected instead of growing
 //! the server's memory. The dispatcher answers requests in order from that queue.
+//!
+//! Replies go out as a stream: whatever the client has queued is taken at once (up to
+//! [`BATCH_BYTES`]) and answered together, and small replies travel together, so the STATUS
+//! replies to a run of WRITEs leave in one SSH packet instead of one packet each.
 
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes, BytesMut};
-use russh::ChannelMsg;
 use russh::server::Msg;
+use russh::{ChannelMsg, ChannelWriteHalf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::dispatch::{MAX_PACKET_LEN, SftpSession};
+use crate::wire;
+
+/// The most one batch may bring into memory: its requests, plus the data its READs ask for.
+/// Four of OpenSSH's 256 KiB reads share a trip to the blocking pool, and the first reply
+/// waits for at most a megabyte of file I/O.
+const BATCH_BYTES: usize = 1024 * 1024;
+
+/// Replies below this size are sent together with their neighbours.
+const SMALL_REPLY: usize = 4096;
 
 /// Why a session's input ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -44,10 +57,20 @@ pub async fn serve(
     let budget = Arc::new(Semaphore::new(max_queued_bytes));
     let reader = tokio::spawn(read_requests(read_half, requests, budget));
 
-    while let Some((request, permit)) = queue.recv().await {
-        let reply = session.handle(request).await;
-        drop(permit);
-        if write_half.data_bytes(reply).await.is_err() {
+    while let Some(first) = queue.recv().await {
+        let mut cost = wire::cost(&first.0);
+        let mut batch = vec![first];
+        while cost < BATCH_BYTES
+            && let Ok(next) = queue.try_recv()
+        {
+            cost += wire::cost(&next.0);
+            batch.push(next);
+        }
+        let (requests, permits): (Vec<Bytes>, Vec<OwnedSemaphorePermit>) =
+            batch.into_iter().unzip();
+        let replies = session.handle(requests).await;
+        drop(permits);
+        if send(&write_half, replies).await.is_err() {
             break; // The connection is gone; nothing left to answer.
         }
     }
@@ -59,6 +82,25 @@ pub async fn serve(
     let _ = write_half.eof().await;
     let _ = write_half.close().await;
     end
+}
+
+/// Sends `replies` in order, gathering runs of small ones into one send.
+async fn send(channel: &ChannelWriteHalf<Msg>, replies: Vec<Bytes>) -> Result<(), russh::Error> {
+    let mut small = BytesMut::new();
+    for reply in replies {
+        if reply.len() < SMALL_REPLY {
+            small.extend_from_slice(&reply);
+            continue;
+        }
+        if !small.is_empty() {
+            channel.data_bytes(small.split().freeze()).await?;
+        }
+        channel.data_bytes(reply).await?;
+    }
+    if !small.is_empty() {
+        channel.data_bytes(small.freeze()).await?;
+    }
+    Ok(())
 }
 
 type Queued = (Bytes, OwnedSemaphorePermit);

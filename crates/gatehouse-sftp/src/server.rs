@@ -19,7 +19,7 @@ use gatehouse_core::config::SftpConfig;
 use gatehouse_core::jail::Jail;
 use gatehouse_core::password::Password;
 use russh::keys::PrivateKey;
-use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Server, Session};
+use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Session};
 use russh::server::{Handler, VerifiedPublicKey};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId, cipher};
 use tokio::net::TcpListener;
@@ -27,6 +27,7 @@ use tracing::Instrument;
 
 use crate::dispatch::{SftpSession, Traffic};
 use crate::pump::{self, InputEnd};
+use crate::shards::Shards;
 
 const SFTP_ONLY: &str = "This server provides SFTP only; use sftp, or scp from OpenSSH 9 or \
     later (it speaks SFTP). Shell, command execution and legacy scp (-O) are not available.\r\n";
@@ -72,12 +73,67 @@ impl SftpServer {
         self.listener.local_addr()
     }
 
-    /// Serves until the task is dropped or aborted.
+    /// Serves until the task is dropped or aborted; the connections go with it.
+    ///
+    /// Accepted sockets are handed to [`Shards`], so each connection runs on one thread. A
+    /// failed `accept` (out of file descriptors, a connection reset while queued) is logged
+    /// and retried after a short pause rather than ending the listener.
     pub async fn run(self) -> io::Result<()> {
-        let mut acceptor = Acceptor {
-            shared: self.shared,
-        };
-        acceptor.run_on_socket(self.ssh, &self.listener).await
+        let shards = Shards::start(self.shared.config.threads)?;
+        loop {
+            let (socket, peer) = match self.listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "SFTP accept failed; retrying");
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                    continue;
+                }
+            };
+            // A tokio socket belongs to the runtime that registered it; the shard registers
+            // it again with its own.
+            let socket = match socket.into_std() {
+                Ok(socket) => socket,
+                Err(error) => {
+                    tracing::warn!(%error, %peer, "could not hand over an SFTP connection");
+                    continue;
+                }
+            };
+            let connection = Connection::new(Arc::clone(&self.shared), peer);
+            let ssh = Arc::clone(&self.ssh);
+            shards.spawn(move || serve_connection(ssh, socket, connection));
+        }
+    }
+}
+
+/// A pause after a failed `accept`, so a full file table is not a busy loop.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
+async fn serve_connection(
+    ssh: Arc<russh::server::Config>,
+    socket: std::net::TcpStream,
+    connection: Connection,
+) {
+    let socket = match tokio::net::TcpStream::from_std(socket) {
+        Ok(socket) => socket,
+        Err(error) => {
+            tracing::warn!(%error, "could not register an SFTP connection");
+            return;
+        }
+    };
+    // Without it small requests wait for Nagle's timer; paramiko uploads run at half speed.
+    if let Err(error) = socket.set_nodelay(true) {
+        tracing::debug!(%error, "could not set TCP_NODELAY");
+    }
+    tracing::debug!(peer = %connection.peer, "ssh connection");
+    let session = match russh::server::run_stream(ssh, socket, connection).await {
+        Ok(session) => session,
+        Err(error) => {
+            tracing::debug!(%error, "ssh connection ended before its session began");
+            return;
+        }
+    };
+    if let Err(error) = session.await {
+        tracing::debug!(%error, "ssh connection ended with an error");
     }
 }
 
@@ -115,32 +171,7 @@ fn ssh_config(config: &SftpConfig, host_key: PrivateKey) -> russh::server::Confi
         // a transfer (heaptrack), two leaves about 128 KiB at the same throughput.
         event_buffer_size: 2,
         max_auth_attempts: 6,
-        // Without it small requests wait for Nagle's timer; paramiko uploads run at half speed.
-        nodelay: true,
         ..Default::default()
-    }
-}
-
-struct Acceptor {
-    shared: Arc<Shared>,
-}
-
-impl Server for Acceptor {
-    type Handler = Connection;
-
-    fn new_client(&mut self, peer: Option<SocketAddr>) -> Connection {
-        let peer = peer.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
-        tracing::debug!(%peer, "ssh connection");
-        Connection {
-            shared: Arc::clone(&self.shared),
-            peer,
-            principal: None,
-            channels: HashMap::new(),
-        }
-    }
-
-    fn handle_session_error(&mut self, error: SftpError) {
-        tracing::debug!(%error, "ssh connection ended with an error");
     }
 }
 
@@ -153,6 +184,15 @@ pub struct Connection {
 }
 
 impl Connection {
+    fn new(shared: Arc<Shared>, peer: SocketAddr) -> Self {
+        Self {
+            shared,
+            peer,
+            principal: None,
+            channels: HashMap::new(),
+        }
+    }
+
     fn admit(&mut self, outcome: Result<Option<SftpPrincipal>, gatehouse_core::CoreError>) -> Auth {
         match outcome {
             Ok(Some(principal)) => {

@@ -20,6 +20,8 @@ impl Failure {
         Self { code, message }
     }
 
+    pub const OK: Self = Self::new(StatusCode::Ok, "Success");
+    pub const EOF: Self = Self::new(StatusCode::Eof, "End of file");
     pub const NO_SUCH_HANDLE: Self = Self::new(StatusCode::Failure, "Invalid handle");
     pub const UNSUPPORTED: Self = Self::new(StatusCode::OpUnsupported, "Operation unsupported");
     pub const BAD_MESSAGE: Self = Self::new(StatusCode::BadMessage, "Bad message");

@@ -8,8 +8,11 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
+use crate::status::Failure;
+
 pub const SSH_FXP_READ: u8 = 5;
 pub const SSH_FXP_WRITE: u8 = 6;
+const SSH_FXP_STATUS: u8 = 101;
 const SSH_FXP_DATA: u8 = 103;
 
 /// Bytes before a DATA reply's payload: length, type, id, data length.
@@ -58,9 +61,42 @@ pub fn decode_io(payload: &Bytes) -> Option<Io> {
     })
 }
 
+/// What answering a request (without its length prefix) brings into memory: the request
+/// itself, plus for a READ the data it asks for.
+pub fn cost(payload: &Bytes) -> usize {
+    match decode_io(payload) {
+        Some(Io {
+            body: IoBody::Read { len },
+            ..
+        }) => payload.len() + DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize,
+        _ => payload.len(),
+    }
+}
+
 fn string(buf: &mut Bytes) -> Option<Bytes> {
     let len = buf.try_get_u32().ok()? as usize;
     (buf.remaining() >= len).then(|| buf.split_to(len))
+}
+
+/// A STATUS reply (§7: `uint32 id, uint32 code, string message, string language`), the
+/// answer to every WRITE, encoded without russh-sftp's owned strings.
+pub fn status(id: u32, failure: &Failure) -> Bytes {
+    const LANGUAGE: &[u8] = b"en";
+    let message = failure.message.as_bytes();
+    let body_len = 1 + 4 + 4 + 4 + message.len() + 4 + LANGUAGE.len();
+    let mut buf = BytesMut::with_capacity(4 + body_len);
+    buf.put_u32(u32::try_from(body_len).unwrap_or(u32::MAX));
+    buf.put_u8(SSH_FXP_STATUS);
+    buf.put_u32(id);
+    buf.put_u32(failure.code as u32);
+    put_string(&mut buf, message);
+    put_string(&mut buf, LANGUAGE);
+    buf.freeze()
+}
+
+fn put_string(buf: &mut BytesMut, bytes: &[u8]) {
+    buf.put_u32(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+    buf.put_slice(bytes);
 }
 
 /// A reply buffer with room for `len` bytes of file data behind a DATA header; fill
@@ -95,7 +131,7 @@ impl DataReply {
 
 #[cfg(test)]
 mod tests {
-    use russh_sftp::protocol::{Data, Packet, Write};
+    use russh_sftp::protocol::{Data, Packet, StatusCode, Write};
 
     use super::*;
 
@@ -127,6 +163,22 @@ mod tests {
     fn a_truncated_write_is_left_to_the_general_path() {
         let packet = Bytes::from_static(&[SSH_FXP_WRITE, 0, 0, 0, 1, 0, 0, 0, 9, b'x']);
         assert_eq!(decode_io(&packet), None);
+    }
+
+    #[test]
+    fn a_status_reply_encodes_the_same_as_russh_sftp() {
+        let failure = Failure::new(StatusCode::NoSuchFile, "No such file");
+
+        let ours = status(41, &failure);
+
+        let theirs = Bytes::try_from(Packet::status(
+            41,
+            StatusCode::NoSuchFile,
+            "No such file",
+            "en",
+        ))
+        .unwrap();
+        assert_eq!(ours, theirs);
     }
 
     #[test]
