@@ -49,13 +49,13 @@ pub fn serve(ops: Vec<Op>, traffic: &Traffic) -> Vec<Bytes> {
         match op.body {
             IoBody::Read { len } => replies.push(read(op.id, &file, op.offset, len, traffic)),
             IoBody::Write { data } => {
+                let mut end = op.offset + total_len(&data) as u64;
                 let mut run = vec![(op.id, data)];
-                let mut end = op.offset + run[0].1.len() as u64;
                 while let Some(next) = ops.next_if(|next| adjoins(next, &file, end)) {
                     let IoBody::Write { data } = next.body else {
                         unreachable!("adjoins() accepts only writes")
                     };
-                    end += data.len() as u64;
+                    end += total_len(&data) as u64;
                     run.push((next.id, data));
                 }
                 write_run(&file, op.offset, &run, traffic, &mut replies);
@@ -63,6 +63,10 @@ pub fn serve(ops: Vec<Op>, traffic: &Traffic) -> Vec<Bytes> {
         }
     }
     replies
+}
+
+fn total_len(pieces: &[Bytes]) -> usize {
+    pieces.iter().map(Bytes::len).sum()
 }
 
 /// Whether `next` is a WRITE to `file` starting exactly at `end`.
@@ -101,12 +105,13 @@ fn read(id: u32, file: &File, offset: u64, len: u32, traffic: &Traffic) -> Bytes
 fn write_run(
     file: &File,
     offset: u64,
-    run: &[(u32, Bytes)],
+    run: &[(u32, Vec<Bytes>)],
     traffic: &Traffic,
     replies: &mut Vec<Bytes>,
 ) {
-    let total: usize = run.iter().map(|(_, data)| data.len()).sum();
-    let result = write_all_vectored_at(file, run, offset);
+    let pieces: Vec<&Bytes> = run.iter().flat_map(|(_, data)| data).collect();
+    let total: usize = pieces.iter().map(|piece| piece.len()).sum();
+    let result = write_all_vectored_at(file, &pieces, total, offset);
     for (id, _) in run {
         replies.push(match &result {
             Ok(()) => wire::status(*id, &Failure::OK),
@@ -118,23 +123,27 @@ fn write_run(
     }
 }
 
-fn write_all_vectored_at(file: &File, run: &[(u32, Bytes)], offset: u64) -> Result<(), Failure> {
-    if let [(_, data)] = run {
-        return file.write_all_at(data, offset).map_err(Failure::from);
+fn write_all_vectored_at(
+    file: &File,
+    pieces: &[&Bytes],
+    total: usize,
+    offset: u64,
+) -> Result<(), Failure> {
+    if let [piece] = pieces {
+        return file.write_all_at(piece, offset).map_err(Failure::from);
     }
-    // Skip what earlier calls wrote: whole chunks first, then the front of a partial one.
+    // Skip what earlier calls wrote: whole pieces first, then the front of a partial one.
     let mut written = 0usize;
-    let total: usize = run.iter().map(|(_, data)| data.len()).sum();
     while written < total {
         let mut skip = written;
-        let slices: Vec<IoSlice<'_>> = run
+        let slices: Vec<IoSlice<'_>> = pieces
             .iter()
-            .filter_map(|(_, data)| {
-                if skip >= data.len() {
-                    skip -= data.len();
+            .filter_map(|piece| {
+                if skip >= piece.len() {
+                    skip -= piece.len();
                     return None;
                 }
-                let slice = IoSlice::new(&data[skip..]);
+                let slice = IoSlice::new(&piece[skip..]);
                 skip = 0;
                 Some(slice)
             })
@@ -164,7 +173,11 @@ mod tests {
             file: Ok(Arc::clone(file)),
             offset,
             body: IoBody::Write {
-                data: Bytes::from_static(data),
+                // Two pieces each, as a WRITE spanning two SSH packets arrives.
+                data: vec![
+                    Bytes::from_static(&data[..1]),
+                    Bytes::from_static(&data[1..]),
+                ],
             },
         }
     }

@@ -32,6 +32,7 @@ use russh_sftp::protocol::{
 
 use crate::attrs;
 use crate::bulk;
+use crate::input::Request;
 use crate::status::Failure;
 use crate::wire;
 
@@ -81,7 +82,7 @@ impl SftpSession {
     /// request. Runs of READs and WRITEs are served by [`bulk`] in one trip to the blocking
     /// pool; anything else first lets the run before it finish, so an OPEN, CLOSE or FSTAT
     /// always sees the effect of the requests sent before it.
-    pub async fn handle(&mut self, requests: impl IntoIterator<Item = Bytes>) -> Vec<Bytes> {
+    pub async fn handle(&mut self, requests: impl IntoIterator<Item = Request>) -> Vec<Bytes> {
         let mut replies = Vec::new();
         let mut run = Vec::new();
         for payload in requests {
@@ -120,7 +121,8 @@ impl SftpSession {
     }
 
     /// Every request but READ and WRITE, decoded by russh-sftp.
-    async fn handle_other(&mut self, mut payload: Bytes) -> Bytes {
+    async fn handle_other(&mut self, request: Request) -> Bytes {
+        let mut payload = request.contiguous();
         let id = request_id(&payload);
         let reply = match Packet::try_from(&mut payload) {
             Ok(packet) => self.dispatch(packet).await,

@@ -7,6 +7,7 @@
 //!
 //! - [`server`]: listener, SSH config, authentication callbacks, channel requests;
 //! - [`shards`]: one thread per core, each serving its connections start to finish;
+//! - [`input`]: received data split into requests, file data left in the packets it came in;
 //! - [`pump`]: moves bytes between an SSH channel and the dispatcher without ever stalling
 //!   the SSH session (see its notes for the russh-sftp hang it avoids);
 //! - [`dispatch`]: SFTP requests in, one reply out for each;
@@ -18,6 +19,7 @@ pub mod attrs;
 pub mod bulk;
 pub mod dispatch;
 pub mod host_key;
+pub mod input;
 pub mod pump;
 pub mod server;
 pub mod shards;

@@ -18,12 +18,13 @@
 
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use russh::server::Msg;
 use russh::{ChannelMsg, ChannelWriteHalf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::dispatch::{MAX_PACKET_LEN, SftpSession};
+use crate::input::{Input, Request};
 use crate::wire;
 
 /// The most one batch may bring into memory: its requests, plus the data its READs ask for.
@@ -66,7 +67,7 @@ pub async fn serve(
             cost += wire::cost(&next.0);
             batch.push(next);
         }
-        let (requests, permits): (Vec<Bytes>, Vec<OwnedSemaphorePermit>) =
+        let (requests, permits): (Vec<Request>, Vec<OwnedSemaphorePermit>) =
             batch.into_iter().unzip();
         let replies = session.handle(requests).await;
         drop(permits);
@@ -103,7 +104,7 @@ async fn send(channel: &ChannelWriteHalf<Msg>, replies: Vec<Bytes>) -> Result<()
     Ok(())
 }
 
-type Queued = (Bytes, OwnedSemaphorePermit);
+type Queued = (Request, OwnedSemaphorePermit);
 
 async fn read_requests(
     mut channel: russh::ChannelReadHalf,
@@ -112,16 +113,16 @@ async fn read_requests(
 ) -> InputEnd {
     // Empty until data arrives, and given back whenever every request in it has been queued,
     // so an idle session holds no input buffer at all.
-    let mut buffer = BytesMut::new();
+    let mut input = Input::default();
     while let Some(message) = channel.wait().await {
         let data = match message {
             ChannelMsg::Data { data } => data,
             ChannelMsg::Eof | ChannelMsg::Close => break,
             _ => continue,
         };
-        buffer.extend_from_slice(&data);
+        input.push(data);
         loop {
-            match next_request(&mut buffer) {
+            match next_request(&mut input) {
                 Ok(Some(request)) => {
                     let size = u32::try_from(request.len()).unwrap_or(u32::MAX);
                     let Ok(permit) = Arc::clone(&budget).try_acquire_many_owned(size) else {
@@ -135,62 +136,61 @@ async fn read_requests(
                 Err(end) => return end,
             }
         }
-        if buffer.is_empty() {
-            buffer = BytesMut::new();
-        }
+        input.shrink_if_empty();
     }
     InputEnd::Closed
 }
 
-/// Splits one length-prefixed request off the front of `buffer`, if it is complete.
-fn next_request(buffer: &mut BytesMut) -> Result<Option<Bytes>, InputEnd> {
-    if buffer.len() < 4 {
+/// Splits one length-prefixed request off the front of `input`, if it is complete.
+fn next_request(input: &mut Input) -> Result<Option<Request>, InputEnd> {
+    let Some(len) = input.peek_len() else {
         return Ok(None);
-    }
-    let len = u32::from_be_bytes([buffer[0], buffer[1], buffer[2], buffer[3]]);
+    };
     // The largest request is a WRITE of MAX_READ_LEN plus its header; allow some slack.
     if len > MAX_PACKET_LEN + 1024 || len == 0 {
         return Err(InputEnd::Oversized(len));
     }
-    if buffer.len() < 4 + len as usize {
+    if input.len() < 4 + len as usize {
         return Ok(None);
     }
-    buffer.advance(4);
-    Ok(Some(buffer.split_to(len as usize).freeze()))
+    let _prefix = input.take(4);
+    Ok(Some(input.take(len as usize)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn input(pieces: &[&'static [u8]]) -> Input {
+        let mut input = Input::default();
+        for piece in pieces {
+            input.push(Bytes::from_static(piece));
+        }
+        input
+    }
+
     #[test]
     fn requests_are_split_at_their_length_prefix_even_when_they_arrive_in_pieces() {
-        let mut buffer = BytesMut::from(&[0, 0, 0, 3, 1, 2][..]);
+        let mut input = input(&[&[0, 0, 0, 3, 1, 2]]);
         assert_eq!(
-            next_request(&mut buffer),
+            next_request(&mut input),
             Ok(None),
             "incomplete request waits"
         );
 
-        buffer.extend_from_slice(&[3, 0, 0, 0, 1, 9]);
+        input.push(Bytes::from_static(&[3, 0, 0]));
+        input.push(Bytes::from_static(&[0, 1, 9]));
 
-        assert_eq!(
-            next_request(&mut buffer),
-            Ok(Some(Bytes::from_static(&[1, 2, 3])))
-        );
-        assert_eq!(
-            next_request(&mut buffer),
-            Ok(Some(Bytes::from_static(&[9])))
-        );
-        assert!(buffer.is_empty());
+        let first = next_request(&mut input).unwrap().unwrap();
+        assert_eq!(first.contiguous(), Bytes::from_static(&[1, 2, 3]));
+        let second = next_request(&mut input).unwrap().unwrap();
+        assert_eq!(second.contiguous(), Bytes::from_static(&[9]));
+        assert!(input.is_empty());
     }
 
     #[test]
     fn an_oversized_length_prefix_ends_the_input() {
-        let mut buffer = BytesMut::from(&[0xff, 0xff, 0xff, 0xff, 1][..]);
-        assert_eq!(
-            next_request(&mut buffer),
-            Err(InputEnd::Oversized(u32::MAX))
-        );
+        let mut input = input(&[&[0xff, 0xff, 0xff, 0xff, 1]]);
+        assert_eq!(next_request(&mut input), Err(InputEnd::Oversized(u32::MAX)));
     }
 }

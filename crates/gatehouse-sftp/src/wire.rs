@@ -2,12 +2,13 @@
 //!
 //! Everything else goes through russh-sftp's serde types, which copy payloads into owned
 //! `Vec`s. For the bulk path that would mean two extra copies of every byte moved, so here a
-//! WRITE's data stays a slice of the received buffer, and a READ is answered by reading the
-//! file straight into the reply buffer behind its header (draft-ietf-secsh-filexfer-02 §6.4,
+//! WRITE's data stays slices of the packets it arrived in, and a READ is answered by reading
+//! the file straight into the reply buffer behind its header (draft-ietf-secsh-filexfer-02 §6.4,
 //! §7: `uint32 length, byte type, uint32 id, string data`).
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
+use crate::input::Request;
 use crate::status::Failure;
 
 pub const SSH_FXP_READ: u8 = 5;
@@ -17,6 +18,10 @@ const SSH_FXP_DATA: u8 = 103;
 
 /// Bytes before a DATA reply's payload: length, type, id, data length.
 pub const DATA_HEADER_LEN: usize = 4 + 1 + 4 + 4;
+
+/// The longest READ or WRITE header the fast path decodes: type, id, a handle of up to 256
+/// bytes (ours are decimal numbers), offset and length. Longer ones take the general path.
+const MAX_IO_HEAD: usize = 1 + 4 + (4 + 256) + 8 + 4;
 
 /// A decoded READ or WRITE. `handle` borrows nothing: it is a slice of the request.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,14 +34,20 @@ pub struct Io {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum IoBody {
-    Read { len: u32 },
-    Write { data: Bytes },
+    Read {
+        len: u32,
+    },
+    /// The data as slices of the packets it arrived in, in order.
+    Write {
+        data: Vec<Bytes>,
+    },
 }
 
-/// Decodes a READ or WRITE request (without its length prefix). `None` for any other type
-/// or a malformed packet, which then takes the general path and its error handling.
-pub fn decode_io(payload: &Bytes) -> Option<Io> {
-    let mut buf = payload.clone();
+/// Decodes a READ or WRITE request. `None` for any other type or a malformed packet, which
+/// then takes the general path and its error handling.
+pub fn decode_io(request: &Request) -> Option<Io> {
+    let head = request.head(MAX_IO_HEAD);
+    let mut buf = head.clone();
     let kind = buf.try_get_u8().ok()?;
     if kind != SSH_FXP_READ && kind != SSH_FXP_WRITE {
         return None;
@@ -44,13 +55,17 @@ pub fn decode_io(payload: &Bytes) -> Option<Io> {
     let id = buf.try_get_u32().ok()?;
     let handle = string(&mut buf)?;
     let offset = buf.try_get_u64().ok()?;
+    let len = buf.try_get_u32().ok()?;
     let body = if kind == SSH_FXP_READ {
-        IoBody::Read {
-            len: buf.try_get_u32().ok()?,
-        }
+        IoBody::Read { len }
     } else {
+        let start = head.len() - buf.remaining();
+        let len = len as usize;
+        if request.len() - start < len {
+            return None;
+        }
         IoBody::Write {
-            data: string(&mut buf)?,
+            data: request.slices(start, len),
         }
     };
     Some(Io {
@@ -63,13 +78,17 @@ pub fn decode_io(payload: &Bytes) -> Option<Io> {
 
 /// What answering a request (without its length prefix) brings into memory: the request
 /// itself, plus for a READ the data it asks for.
-pub fn cost(payload: &Bytes) -> usize {
-    match decode_io(payload) {
+pub fn cost(request: &Request) -> usize {
+    let head = request.head(1);
+    if head.first() != Some(&SSH_FXP_READ) {
+        return request.len();
+    }
+    match decode_io(request) {
         Some(Io {
             body: IoBody::Read { len },
             ..
-        }) => payload.len() + DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize,
-        _ => payload.len(),
+        }) => request.len() + DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize,
+        _ => request.len(),
     }
 }
 
@@ -146,7 +165,7 @@ mod tests {
         let mut encoded = Bytes::try_from(Packet::Write(write)).unwrap();
         encoded.advance(4);
 
-        let io = decode_io(&encoded).expect("a WRITE");
+        let io = decode_io(&Request::from(encoded)).expect("a WRITE");
 
         assert_eq!(io.id, 7);
         assert_eq!(io.handle, Bytes::from_static(b"12"));
@@ -154,15 +173,43 @@ mod tests {
         assert_eq!(
             io.body,
             IoBody::Write {
-                data: Bytes::from_static(&[1, 2, 3])
+                data: vec![Bytes::from_static(&[1, 2, 3])]
             }
         );
     }
 
     #[test]
+    fn a_write_spanning_packets_keeps_its_data_in_their_slices() {
+        let data: Vec<u8> = (0..=255).cycle().take(3000).collect();
+        let write = Write {
+            id: 3,
+            handle: "7".into(),
+            offset: 99,
+            data: data.clone(),
+        };
+        let mut encoded = Bytes::try_from(Packet::Write(write)).unwrap();
+        encoded.advance(4);
+        // Cut inside the header and twice inside the data.
+        let mut input = crate::input::Input::default();
+        for (start, end) in [(0, 10), (10, 1000), (1000, 2500), (2500, encoded.len())] {
+            input.push(encoded.slice(start..end));
+        }
+        let request = input.take(encoded.len());
+
+        let io = decode_io(&request).expect("a WRITE");
+
+        assert_eq!((io.id, io.offset), (3, 99));
+        let IoBody::Write { data: pieces } = io.body else {
+            panic!("a WRITE body")
+        };
+        assert_eq!(pieces.len(), 3, "the data stays in the packets' slices");
+        assert_eq!(pieces.concat(), data);
+    }
+
+    #[test]
     fn a_truncated_write_is_left_to_the_general_path() {
         let packet = Bytes::from_static(&[SSH_FXP_WRITE, 0, 0, 0, 1, 0, 0, 0, 9, b'x']);
-        assert_eq!(decode_io(&packet), None);
+        assert_eq!(decode_io(&Request::from(packet)), None);
     }
 
     #[test]
