@@ -160,9 +160,27 @@ pub struct SecurityConfig {
     pub max_concurrent_hashes: usize,
     /// Password checks that may wait for a hashing slot; more are refused at once.
     pub max_queued_hashes: usize,
+    /// How the hashing threads are scheduled against everything else.
+    pub hash_priority: HashPriority,
     /// Audit events older than this many days are deleted at start and then daily; 0 keeps
     /// them forever.
     pub audit_retention_days: u32,
+}
+
+/// How password hashing competes for the CPU with everything else the server does (Linux;
+/// elsewhere the hashing threads run at the server's own priority).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HashPriority {
+    /// `SCHED_IDLE`: hashing uses only cores nothing else wants, and a transfer whose
+    /// thread wakes takes the core back at once. On a server whose every core is busy,
+    /// password checks wait (and past the queue are refused); key logins never hash.
+    #[default]
+    Idle,
+    /// Nice 10: a tenth of a normal thread's share of a contended core.
+    Low,
+    /// The server's own priority.
+    Normal,
 }
 
 impl Default for Config {
@@ -260,6 +278,7 @@ impl Default for SecurityConfig {
             password_min_length: 12,
             max_concurrent_hashes: 0,
             max_queued_hashes: 32,
+            hash_priority: HashPriority::Idle,
             audit_retention_days: 365,
         }
     }

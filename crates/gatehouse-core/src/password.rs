@@ -18,6 +18,7 @@ use rand::Rng;
 use rand::rngs::OsRng;
 use zeroize::Zeroizing;
 
+use crate::config::HashPriority;
 use crate::error::CoreError;
 use pool::HashPool;
 
@@ -177,16 +178,20 @@ impl PasswordHasher {
     /// Starts `max_concurrent` hashing threads with room for as many waiting checks as a
     /// one-shot command could ever queue. Computes the dummy hash once, at start-up.
     pub fn new(max_concurrent: usize) -> Result<Self, CoreError> {
-        Self::with_queue_limit(max_concurrent, 1024)
+        Self::with_queue_limit(max_concurrent, 1024, HashPriority::Low)
     }
 
     /// Sheds password checks beyond `max_waiting` queued ones with [`CoreError::Busy`]. A
     /// flood of guesses then costs one refused send each instead of a queue that grows as
     /// long as the flood lasts, while logins already hashing finish normally.
-    pub fn with_queue_limit(max_concurrent: usize, max_waiting: usize) -> Result<Self, CoreError> {
+    pub fn with_queue_limit(
+        max_concurrent: usize,
+        max_waiting: usize,
+        priority: HashPriority,
+    ) -> Result<Self, CoreError> {
         let dummy_hash = hash_blocking("gatehouse-dummy-password-for-unknown-users")?;
         Ok(Self {
-            pool: HashPool::start(max_concurrent, max_waiting)?,
+            pool: HashPool::start(max_concurrent, max_waiting, priority)?,
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -282,7 +287,7 @@ mod tests {
 
     #[tokio::test]
     async fn checks_beyond_the_queue_limit_are_shed_and_the_rest_complete() {
-        let hasher = PasswordHasher::with_queue_limit(1, 2).unwrap();
+        let hasher = PasswordHasher::with_queue_limit(1, 2, HashPriority::Normal).unwrap();
         let password = Password::new("correct horse battery");
 
         let checks = (0..12).map(|_| hasher.verify(&password, None));

@@ -73,6 +73,7 @@ impl Authenticator {
                     n => n,
                 },
                 config.security.max_queued_hashes,
+                config.security.hash_priority,
             )?,
             storage_root: config.storage_root(),
             default_lockout: LockoutPolicy::from(&config.security),
