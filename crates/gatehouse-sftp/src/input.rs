@@ -91,6 +91,16 @@ pub struct Input {
 }
 
 impl Input {
+    /// Input that arrived as `pieces`, for tests.
+    #[cfg(test)]
+    pub(crate) fn from_pieces(pieces: &[&'static [u8]]) -> Self {
+        let mut input = Input::default();
+        for piece in pieces {
+            input.push(Bytes::from_static(piece));
+        }
+        input
+    }
+
     pub fn push(&mut self, data: Bytes) {
         if !data.is_empty() {
             self.len += data.len();
@@ -162,11 +172,7 @@ mod tests {
     use super::*;
 
     fn input(pieces: &[&'static [u8]]) -> Input {
-        let mut input = Input::default();
-        for piece in pieces {
-            input.push(Bytes::from_static(piece));
-        }
-        input
+        Input::from_pieces(pieces)
     }
 
     #[test]

@@ -162,11 +162,7 @@ mod tests {
     use super::*;
 
     fn input(pieces: &[&'static [u8]]) -> Input {
-        let mut input = Input::default();
-        for piece in pieces {
-            input.push(Bytes::from_static(piece));
-        }
-        input
+        Input::from_pieces(pieces)
     }
 
     #[test]
