@@ -6,6 +6,7 @@
 //! and SFTP protocol behaviour only:
 //!
 //! - [`server`]: listener, SSH config, authentication callbacks, channel requests;
+//! - [`quickack`]: immediate TCP ACKs during the handshake (the OpenSSH client's Nagle);
 //! - [`shards`]: one thread per core, each serving its connections start to finish;
 //! - [`input`]: received data split into requests, file data left in the packets it came in;
 //! - [`pump`]: moves bytes between an SSH channel and the dispatcher without ever stalling
@@ -21,6 +22,7 @@ pub mod dispatch;
 pub mod host_key;
 pub mod input;
 pub mod pump;
+pub mod quickack;
 pub mod server;
 pub mod shards;
 pub mod status;

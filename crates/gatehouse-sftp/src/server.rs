@@ -27,6 +27,7 @@ use tracing::Instrument;
 
 use crate::dispatch::{SftpSession, Traffic};
 use crate::pump::{self, InputEnd};
+use crate::quickack::QuickAck;
 use crate::shards::Shards;
 
 const SFTP_ONLY: &str = "This server provides SFTP only; use sftp, or scp from OpenSSH 9 or \
@@ -125,6 +126,7 @@ async fn serve_connection(
         tracing::debug!(%error, "could not set TCP_NODELAY");
     }
     tracing::debug!(peer = %connection.peer, "ssh connection");
+    let socket = QuickAck::new(socket);
     let session = match russh::server::run_stream(ssh, socket, connection).await {
         Ok(session) => session,
         Err(error) => {
