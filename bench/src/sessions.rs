@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::ensure;
+use anyhow::{bail, ensure};
 use futures::{StreamExt, stream};
 use russh::keys::PrivateKey;
 use russh_sftp::client::SftpSession;
@@ -85,8 +85,13 @@ async fn measure(
         .buffer_unordered(OPENING)
         .collect::<Vec<_>>();
     let done = tokio::time::timeout(LIMIT, downloads).await?;
-    let failed = done.iter().filter(|result| result.is_err()).count();
-    ensure!(failed == 0, "{failed} downloads on held sessions failed");
+    let errors: Vec<&anyhow::Error> = done.iter().filter_map(|r| r.as_ref().err()).collect();
+    if let Some(first) = errors.first() {
+        bail!(
+            "{} downloads on held sessions failed, the first with: {first:#}",
+            errors.len()
+        );
+    }
 
     settle().await;
     let after_kib = (server.pss_kib() as f64 - before) / opened as f64;
