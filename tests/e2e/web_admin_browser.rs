@@ -42,6 +42,22 @@ async fn open(client: &Client, app: &TestApp, page: &str) {
     client.goto(&url).await.unwrap();
 }
 
+/// Runs `submit` (a click or a script that posts a form) and waits until the browser has
+/// left the page it was on. The answer may come back on the same URL with the same elements,
+/// so waiting for an element could find it on the old page, which then goes stale under
+/// the next read.
+async fn after_submitting(client: &Client, submit: impl std::future::Future<Output = ()>) {
+    let page = client.find(Locator::Css("html")).await.unwrap();
+    submit.await;
+    for _ in 0..150 {
+        if page.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page was still there 15 s after its form was submitted");
+}
+
 async fn text(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.unwrap()
 }
@@ -85,11 +101,11 @@ async fn chromium_walks_the_enforced_mfa_story_and_the_admins_refusals_reach_the
     wait_for(&people, "table.files").await;
     open(&people, &app, "/admin/security").await;
     click(&people, "#enforce_mfa").await;
-    click(
+    let save = click(
         &people,
         "form[action='/admin/security'] button[type=submit]",
-    )
-    .await;
+    );
+    after_submitting(&people, save).await;
     wait_for(&people, "#enforce_mfa").await;
     let switch_after_save = people
         .find(Locator::Css("#enforce_mfa"))
@@ -132,7 +148,10 @@ async fn chromium_walks_the_enforced_mfa_story_and_the_admins_refusals_reach_the
     let alice_sent_to = path(&people).await;
 
     // The admin forges a reset of the owner's 2FA, then opens Security: both refused.
-    admin.execute(FORGED_OWNER_RESET, vec![]).await.unwrap();
+    let forge = async {
+        admin.execute(FORGED_OWNER_RESET, vec![]).await.unwrap();
+    };
+    after_submitting(&admin, forge).await;
     let owner_refusal = text(&admin, "main").await;
     open(&admin, &app, "/admin/security").await;
     let security_refusal = text(&admin, "main").await;
