@@ -114,8 +114,10 @@ impl SftpSession {
             Ok(served) => replies.extend(served),
             Err(err) => {
                 tracing::error!(error = %err, "SFTP file I/O panicked");
-                let failure = Failure::new(StatusCode::Failure, "Failure");
-                replies.extend(ids.into_iter().map(|id| wire::status(id, &failure)));
+                replies.extend(
+                    ids.into_iter()
+                        .map(|id| wire::status(id, &Failure::INTERNAL)),
+                );
             }
         }
     }
@@ -131,7 +133,10 @@ impl SftpSession {
                 Err(Failure::BAD_MESSAGE)
             }
         };
-        encode(reply.unwrap_or_else(|failure| status(id, failure.code, failure.message)))
+        match reply {
+            Ok(packet) => encode(packet),
+            Err(failure) => wire::status(id, &failure),
+        }
     }
 
     async fn dispatch(&mut self, packet: Packet) -> Reply {
@@ -463,7 +468,7 @@ async fn run<T: Send + 'static>(
         Ok(result) => result.map_err(Failure::from),
         Err(err) => {
             tracing::error!(error = %err, "SFTP file operation panicked");
-            Err(Failure::new(StatusCode::Failure, "Failure"))
+            Err(Failure::INTERNAL)
         }
     }
 }
@@ -474,7 +479,7 @@ fn encode(packet: Packet) -> Bytes {
     let id = packet.get_request_id();
     Bytes::try_from(packet).unwrap_or_else(|err| {
         tracing::error!(error = %err, "could not encode an SFTP reply");
-        Bytes::try_from(status(id, StatusCode::Failure, "Failure")).unwrap_or_default()
+        wire::status(id, &Failure::INTERNAL)
     })
 }
 

@@ -22,6 +22,8 @@ impl Failure {
 
     pub const OK: Self = Self::new(StatusCode::Ok, "Success");
     pub const EOF: Self = Self::new(StatusCode::Eof, "End of file");
+    /// What the client hears of a fault of ours (a panic, an encoding bug).
+    pub const INTERNAL: Self = Self::new(StatusCode::Failure, "Failure");
     pub const NO_SUCH_HANDLE: Self = Self::new(StatusCode::Failure, "Invalid handle");
     pub const UNSUPPORTED: Self = Self::new(StatusCode::OpUnsupported, "Operation unsupported");
     pub const BAD_MESSAGE: Self = Self::new(StatusCode::BadMessage, "Bad message");
