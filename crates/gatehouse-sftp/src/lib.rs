@@ -14,6 +14,7 @@
 //! - [`dispatch`]: SFTP requests in, one reply out for each;
 //! - [`bulk`]: runs of READs and WRITEs served in one trip to the blocking pool;
 //! - [`wire`]: zero-copy encoding for the bulk path (READ/DATA, WRITE, STATUS);
+//! - [`recycle`]: READ reply buffers used again once sent, instead of zeroed afresh;
 //! - [`attrs`] and [`status`]: how file metadata and errors are described to clients.
 
 pub mod attrs;
@@ -23,6 +24,7 @@ pub mod host_key;
 pub mod input;
 pub mod pump;
 pub mod quickack;
+pub mod recycle;
 pub mod server;
 pub mod shards;
 pub mod status;

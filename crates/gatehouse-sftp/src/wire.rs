@@ -9,6 +9,7 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use crate::input::Request;
+use crate::recycle::REPLY_BUFFERS;
 use crate::status::Failure;
 
 pub const SSH_FXP_READ: u8 = 5;
@@ -125,9 +126,10 @@ pub struct DataReply {
 }
 
 impl DataReply {
+    /// Room for `len` bytes of data, from [`REPLY_BUFFERS`].
     pub fn with_capacity(len: usize) -> Self {
         Self {
-            buf: BytesMut::zeroed(DATA_HEADER_LEN + len),
+            buf: REPLY_BUFFERS.take(DATA_HEADER_LEN + len),
         }
     }
 
@@ -144,7 +146,9 @@ impl DataReply {
         header.put_u8(SSH_FXP_DATA);
         header.put_u32(id);
         header.put_u32(data_len);
-        self.buf.freeze()
+        let reply = self.buf.freeze();
+        REPLY_BUFFERS.keep(&reply);
+        reply
     }
 }
 
