@@ -88,8 +88,9 @@ async fn measure(
     let errors: Vec<&anyhow::Error> = done.iter().filter_map(|r| r.as_ref().err()).collect();
     if let Some(first) = errors.first() {
         bail!(
-            "{} downloads on held sessions failed, the first with: {first:#}",
-            errors.len()
+            "{} of {opened} downloads on held sessions to {} failed, the first with: {first:#}",
+            errors.len(),
+            server.kind.name()
         );
     }
 
