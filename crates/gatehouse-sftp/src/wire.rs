@@ -246,4 +246,21 @@ mod tests {
         .unwrap();
         assert_eq!(ours, theirs);
     }
+
+    #[test]
+    fn a_short_reply_in_a_used_buffer_carries_nothing_of_the_earlier_reply() {
+        const LEN: usize = 256 * 1024;
+        let mut first = DataReply::with_capacity(LEN);
+        first.data_mut().fill(0xaa);
+        drop(first.finish(1, LEN));
+
+        // Likely the same memory (the pool is shared with other tests, so not certain).
+        let mut second = DataReply::with_capacity(LEN);
+        second.data_mut()[..3].copy_from_slice(b"abc");
+        let reply = second.finish(2, 3);
+
+        assert_eq!(reply.len(), DATA_HEADER_LEN + 3);
+        assert_eq!(&reply[DATA_HEADER_LEN..], b"abc");
+        assert_eq!(&reply[..4], &(1 + 4 + 4 + 3u32).to_be_bytes());
+    }
 }
