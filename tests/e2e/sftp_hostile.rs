@@ -1,9 +1,9 @@
-//! Hostile input: malformed packets, oversized length prefixes, and a client that drops the
-//! connection mid-upload. The session ends cleanly, the server and other sessions carry on.
+//! Hostile input: malformed packets, oversized length prefixes, a flood of tiny requests, and
+//! a client that drops the connection mid-upload. The session ends cleanly, the server and other sessions carry on.
 
 use std::time::Duration;
 
-use gatehouse_tests::spawn_app;
+use gatehouse_tests::{spawn_app, spawn_app_with};
 use russh::ChannelMsg;
 
 use crate::support::{PASSWORD, packet, russh_login, sftp_channel, sftp_string};
@@ -114,6 +114,54 @@ async fn an_oversized_length_prefix_ends_that_session_only() {
         "/",
         "a new session works normally"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_tiny_requests_past_the_queue_bound_ends_the_session() {
+    const REQUESTS: u32 = 10_000;
+    // 10,000 requests of 5 bytes are 50 KB of request bytes, under this bound; what they
+    // hold in memory (a queue slot and slices each) is several times more, and that counts.
+    let app = spawn_app_with(|config| config.sftp.max_queued_request_bytes = 64 * 1024).await;
+    app.create_tenant("acme", "alice", PASSWORD);
+    let handle = russh_login(app.sftp, "alice", PASSWORD).await;
+    let mut hostile = sftp_channel(&handle).await;
+
+    let flood: Vec<u8> = (0..REQUESTS)
+        .flat_map(|id| packet(99, &id.to_be_bytes()))
+        .collect();
+    hostile.data(&flood[..]).await.unwrap();
+
+    let (mut received, mut closed) = (Vec::new(), false);
+    while let Ok(Some(message)) =
+        tokio::time::timeout(Duration::from_secs(10), hostile.wait()).await
+    {
+        match message {
+            ChannelMsg::Data { data } => received.extend_from_slice(&data),
+            ChannelMsg::Close | ChannelMsg::Eof => {
+                closed = true;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut answered = 0;
+    let mut rest = &received[..];
+    while rest.len() >= 4 {
+        let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+        rest = &rest[(4 + len).min(rest.len())..];
+        answered += 1;
+    }
+
+    assert!(closed, "the server should end the flooding session");
+    assert!(
+        answered < REQUESTS / 10,
+        "the session ends at the bound, not after answering the flood: {answered} replies"
+    );
+    let other = russh_login(app.sftp, "alice", PASSWORD).await;
+    let sftp = russh_sftp::client::SftpSession::new(sftp_channel(&other).await.into_stream())
+        .await
+        .unwrap();
+    assert_eq!(sftp.canonicalize(".").await.unwrap(), "/");
 }
 
 #[tokio::test(flavor = "multi_thread")]

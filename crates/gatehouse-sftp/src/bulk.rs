@@ -49,13 +49,15 @@ pub fn serve(ops: Vec<Op>, traffic: &Traffic) -> Vec<Bytes> {
         match op.body {
             IoBody::Read { len } => replies.push(read(op.id, &file, op.offset, len, traffic)),
             IoBody::Write { data } => {
-                let mut end = op.offset + total_len(&data) as u64;
+                // Saturating: a client may send any offset, and one near u64::MAX only gets
+                // the kernel's EINVAL, for itself and whatever would "adjoin" it.
+                let mut end = op.offset.saturating_add(total_len(&data) as u64);
                 let mut run = vec![(op.id, data)];
                 while let Some(next) = ops.next_if(|next| adjoins(next, &file, end)) {
                     let IoBody::Write { data } = next.body else {
                         unreachable!("adjoins() accepts only writes")
                     };
-                    end += total_len(&data) as u64;
+                    end = end.saturating_add(total_len(&data) as u64);
                     run.push((next.id, data));
                 }
                 write_run(&file, op.offset, &run, traffic, &mut replies);
@@ -212,6 +214,23 @@ mod tests {
             b"abcdefghijkl"
         );
         assert_eq!(traffic.written.load(Ordering::Relaxed), 12);
+    }
+
+    #[test]
+    fn a_write_at_the_largest_offset_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = Arc::new(File::create_new(dir.path().join("f")).unwrap());
+        let ops = vec![write(1, &file, u64::MAX, b"zz"), write(2, &file, 0, b"ab")];
+
+        let replies = serve(ops, &Traffic::default());
+
+        let codes: Vec<u32> = replies.iter().map(status_code).collect();
+        assert_eq!(
+            codes,
+            [5, 0],
+            "BAD_MESSAGE (EINVAL), then OK for the write at 0"
+        );
+        assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"ab");
     }
 
     #[test]

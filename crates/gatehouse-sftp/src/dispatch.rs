@@ -170,6 +170,9 @@ impl SftpSession {
             // OpenSSH order: the first string (russh-sftp's `linkpath`) is the target.
             Packet::Symlink(p) => self.symlink(p.id, &p.targetpath, p.linkpath).await,
             Packet::Extended(p) => self.extended(p.id, &p.request, p.data).await,
+            // Well-formed READs and WRITEs come here only with a handle longer than any we
+            // hand out (`wire::decode_io` takes the rest).
+            Packet::Read(_) | Packet::Write(_) => Err(Failure::NO_SUCH_HANDLE),
             _ => Err(Failure::BAD_MESSAGE),
         }
     }

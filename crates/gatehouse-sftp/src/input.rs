@@ -16,9 +16,20 @@ pub struct Request {
     len: usize,
 }
 
+/// What keeping one request or one of its pieces costs beyond its bytes (queue slot, slice
+/// handle, the SSH packet's own allocation), rounded up.
+const BOOKKEEPING: usize = 128;
+
 impl Request {
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Roughly the memory this request holds while queued: its bytes plus bookkeeping for it
+    /// and for each SSH packet it spans, so a flood of tiny requests or of tiny packets is
+    /// charged for what it really costs, not for its few bytes.
+    pub fn footprint(&self) -> usize {
+        self.len + (1 + self.pieces.len()) * BOOKKEEPING
     }
 
     pub fn is_empty(&self) -> bool {
@@ -173,6 +184,14 @@ mod tests {
 
     fn input(pieces: &[&'static [u8]]) -> Input {
         Input::from_pieces(pieces)
+    }
+
+    #[test]
+    fn a_request_spanning_many_packets_is_charged_for_each() {
+        let whole = input(&[b"abcdef"]).take(6);
+        let split = input(&[b"a", b"b", b"c", b"d", b"e", b"f"]).take(6);
+        assert_eq!(whole.footprint(), 6 + 2 * BOOKKEEPING);
+        assert_eq!(split.footprint(), 6 + 7 * BOOKKEEPING);
     }
 
     #[test]

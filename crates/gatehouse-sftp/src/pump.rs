@@ -8,9 +8,11 @@
 //! `limits@openssh.com` is advertised, paramiko's prefetching `get()`) then hang for good
 //! after some tens of MB. A bigger queue only moves the threshold.
 //!
-//! So a reader task always drains the channel into our own queue, bounded in bytes rather
-//! than messages; a client that pipelines past the bound is disconnected instead of growing
-//! the server's memory. The dispatcher answers requests in order from that queue.
+//! So a reader task always drains the channel into our own queue, bounded by the memory its
+//! requests hold rather than by their number; a client that pipelines past the bound (or
+//! sends a length no request can have) loses its session at once, with whatever it had
+//! queued, instead of growing the server's memory. The dispatcher answers requests in order
+//! from that queue.
 //!
 //! Replies go out as a stream: whatever the client has queued is taken at once (up to
 //! [`BATCH_BYTES`]) and answered together, and small replies travel together, so the STATUS
@@ -27,9 +29,10 @@ use crate::dispatch::{MAX_PACKET_LEN, SftpSession};
 use crate::input::{Input, Request};
 use crate::wire;
 
-/// The most one batch may bring into memory: its requests, plus the data its READs ask for.
-/// Four of OpenSSH's 256 KiB reads share a trip to the blocking pool, and the first reply
-/// waits for at most a megabyte of file I/O.
+/// About the most one batch brings into memory: its requests plus the data its READs ask
+/// for (`wire::cost`; the last request taken may go past it by one READ). Four of OpenSSH's
+/// 256 KiB reads share a trip to the blocking pool, the first reply waits for at most about
+/// a megabyte of file I/O, and a batch of tiny requests holds at most 256 of them.
 const BATCH_BYTES: usize = 1024 * 1024;
 
 /// Replies below this size are sent together with their neighbours.
@@ -40,9 +43,9 @@ const SMALL_REPLY: usize = 4096;
 pub enum InputEnd {
     /// The client sent EOF or closed the channel: a normal end.
     Closed,
-    /// A length prefix larger than any request we accept.
+    /// A length prefix of zero, or larger than any request we accept.
     Oversized(u32),
-    /// More queued requests than `max_queued_request_bytes`.
+    /// Queued requests holding more than `max_queued_request_bytes`.
     QueueFull,
 }
 
@@ -54,10 +57,45 @@ pub async fn serve(
     max_queued_bytes: usize,
 ) -> InputEnd {
     let (read_half, write_half) = channel.split();
-    let (requests, mut queue) = mpsc::unbounded_channel();
+    let (requests, queue) = mpsc::unbounded_channel();
     let budget = Arc::new(Semaphore::new(max_queued_bytes));
-    let reader = tokio::spawn(read_requests(read_half, requests, budget));
+    let mut reader = tokio::spawn(read_requests(read_half, requests, budget));
 
+    let end = {
+        let answering = answer(queue, &mut session, &write_half);
+        tokio::pin!(answering);
+        tokio::select! {
+            end = &mut reader => {
+                let end = end.unwrap_or_else(|error| {
+                    tracing::error!(%error, "SFTP request reader panicked");
+                    InputEnd::Closed
+                });
+                // After a normal end what is queued is still answered; after a violation it
+                // is dropped here, unanswered, with the dispatcher's work.
+                if end == InputEnd::Closed {
+                    answering.await;
+                }
+                end
+            }
+            () = &mut answering => reader.await.unwrap_or(InputEnd::Closed),
+        }
+    };
+    drop(session); // Closes the session's files before the channel is closed.
+    let code = if end == InputEnd::Closed { 0 } else { 1 };
+    // Best effort: after a dropped connection these fail, and there is no one to tell.
+    let _ = write_half.exit_status(code).await;
+    let _ = write_half.eof().await;
+    let _ = write_half.close().await;
+    end
+}
+
+/// Answers queued requests in order, in batches, until the queue ends or the connection is
+/// gone.
+async fn answer(
+    mut queue: mpsc::UnboundedReceiver<Queued>,
+    session: &mut SftpSession,
+    channel: &ChannelWriteHalf<Msg>,
+) {
     while let Some(first) = queue.recv().await {
         let mut cost = wire::cost(&first.0);
         let mut batch = vec![first];
@@ -71,18 +109,10 @@ pub async fn serve(
             batch.into_iter().unzip();
         let replies = session.handle(requests).await;
         drop(permits);
-        if send(&write_half, replies).await.is_err() {
-            break; // The connection is gone; nothing left to answer.
+        if send(channel, replies).await.is_err() {
+            return; // The connection is gone; nothing left to answer.
         }
     }
-
-    let end = reader.await.unwrap_or(InputEnd::Closed);
-    let code = if end == InputEnd::Closed { 0 } else { 1 };
-    // Best effort: after a dropped connection these fail, and there is no one to tell.
-    let _ = write_half.exit_status(code).await;
-    let _ = write_half.eof().await;
-    let _ = write_half.close().await;
-    end
 }
 
 /// Sends `replies` in order, gathering runs of small ones into one send.
@@ -124,7 +154,7 @@ async fn read_requests(
         loop {
             match next_request(&mut input) {
                 Ok(Some(request)) => {
-                    let size = u32::try_from(request.len()).unwrap_or(u32::MAX);
+                    let size = u32::try_from(request.footprint()).unwrap_or(u32::MAX);
                     let Ok(permit) = Arc::clone(&budget).try_acquire_many_owned(size) else {
                         return InputEnd::QueueFull;
                     };

@@ -8,8 +8,9 @@
 //! be written again as it is, old bytes and all, since a READ overwrites what it returns.
 //!
 //! One pool serves every session and keeps at most [`MAX_KEPT`] buffers, so an idle session
-//! holds none, and the process holds at most `MAX_KEPT` × 256 KiB however many sessions
-//! there are.
+//! holds none, and what the pool holds on to (beyond replies still being sent) is at most
+//! `MAX_KEPT` × 256 KiB however many sessions there are. It never shrinks: after a download
+//! that much of the last replies' file data stays in the process's memory until reused.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
@@ -22,7 +23,8 @@ const MAX_KEPT: usize = 32;
 /// How many kept buffers one `take` looks at before it allocates instead.
 const SCAN: usize = 4;
 
-/// Replies smaller than this are not worth keeping: zeroing them costs next to nothing.
+/// Replies smaller than this are not worth keeping or reusing: zeroing them costs next to
+/// nothing.
 const MIN_KEPT_LEN: usize = 64 * 1024;
 
 /// The pool every session's READ replies come from.
@@ -42,7 +44,11 @@ impl ReplyBuffers {
     }
 
     /// A buffer of `len` bytes. Its contents are unspecified: zeros, or an earlier reply's.
+    /// A small one is always fresh, so a 32 KiB READ never pins a 256 KiB buffer.
     pub fn take(&self, len: usize) -> BytesMut {
+        if len < MIN_KEPT_LEN {
+            return BytesMut::zeroed(len);
+        }
         self.reclaim(len).unwrap_or_else(|| BytesMut::zeroed(len))
     }
 

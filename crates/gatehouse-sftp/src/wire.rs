@@ -21,7 +21,8 @@ const SSH_FXP_DATA: u8 = 103;
 pub const DATA_HEADER_LEN: usize = 4 + 1 + 4 + 4;
 
 /// The longest READ or WRITE header the fast path decodes: type, id, a handle of up to 256
-/// bytes (ours are decimal numbers), offset and length. Longer ones take the general path.
+/// bytes (ours are decimal numbers), offset and length. Longer ones go to the general path,
+/// which answers them NO_SUCH_HANDLE: no handle of ours is that long.
 const MAX_IO_HEAD: usize = 1 + 4 + (4 + 256) + 8 + 4;
 
 /// A decoded READ or WRITE. `handle` borrows nothing: it is a slice of the request.
@@ -77,20 +78,25 @@ pub fn decode_io(request: &Request) -> Option<Io> {
     })
 }
 
+/// The least a request counts for in a batch, so that a batch holds at most 256 requests
+/// however small they are (and their replies stay few).
+const MIN_COST: usize = 4096;
+
 /// What answering a request (without its length prefix) brings into memory: the request
-/// itself, plus for a READ the data it asks for.
+/// itself, plus for a READ the data it asks for; never less than [`MIN_COST`].
 pub fn cost(request: &Request) -> usize {
     let head = request.head(1);
-    if head.first() != Some(&SSH_FXP_READ) {
-        return request.len();
-    }
-    match decode_io(request) {
-        Some(Io {
-            body: IoBody::Read { len },
-            ..
-        }) => request.len() + DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize,
-        _ => request.len(),
-    }
+    let data = match head.first() {
+        Some(&SSH_FXP_READ) => match decode_io(request) {
+            Some(Io {
+                body: IoBody::Read { len },
+                ..
+            }) => DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize,
+            _ => 0,
+        },
+        _ => 0,
+    };
+    (request.len() + data).max(MIN_COST)
 }
 
 fn string(buf: &mut Bytes) -> Option<Bytes> {
@@ -138,6 +144,8 @@ impl DataReply {
     }
 
     pub fn finish(mut self, id: u32, filled: usize) -> Bytes {
+        // Past what was read, a used buffer holds an earlier reply: never send any of it.
+        assert!(filled <= self.buf.len() - DATA_HEADER_LEN);
         self.buf.truncate(DATA_HEADER_LEN + filled);
         let packet_len = u32::try_from(1 + 4 + 4 + filled).unwrap_or(u32::MAX);
         let data_len = u32::try_from(filled).unwrap_or(u32::MAX);
