@@ -25,6 +25,12 @@ impl client::Handler for AcceptAnyHostKey {
 
 pub type Connection = Handle<AcceptAnyHostKey>;
 
+/// How long one SFTP request may wait for its answer. russh-sftp's default is 10 s, and
+/// sshd holding 5,000 sessions (10,000 processes) on two cores busy with the bench itself
+/// sometimes answers dozens of the held sessions' downloads later than that; the phase
+/// measures memory, not latency, so a slow answer is not a failure.
+const REQUEST_TIMEOUT_SECS: u64 = 120;
+
 pub fn config() -> Arc<client::Config> {
     Arc::new(client::Config::default())
 }
@@ -46,6 +52,7 @@ pub async fn sftp_with_key(
     let channel = connection.channel_open_session().await?;
     channel.request_subsystem(true, "sftp").await?;
     let sftp = SftpSession::new(channel.into_stream()).await?;
+    sftp.set_timeout(REQUEST_TIMEOUT_SECS);
     Ok((connection, sftp))
 }
 

@@ -38,12 +38,14 @@ pub async fn run(bench: &Bench, report: &mut Report) -> anyhow::Result<()> {
         idle.push(server.kind, memory.idle_kib);
         after.push(server.kind, memory.after_kib);
         report.note(format!(
-            "{}: {} of {} sessions opened in {:.1} s, {} server processes while held",
+            "{}: {} of {} sessions opened in {:.1} s, {} server processes while held, \
+             slowest 1 MiB download on them {:.1} s",
             server.kind.name(),
             memory.opened,
             bench.settings.sessions,
             memory.open_secs,
-            memory.processes
+            memory.processes,
+            memory.slowest_download_secs
         ));
     }
     report.add("memory per idle SFTP session", "KiB", Better::Lower, &idle);
@@ -62,6 +64,7 @@ struct Memory {
     processes: usize,
     idle_kib: f64,
     after_kib: f64,
+    slowest_download_secs: f64,
 }
 
 async fn measure(
@@ -86,6 +89,10 @@ async fn measure(
         .collect::<Vec<_>>();
     let done = tokio::time::timeout(LIMIT, downloads).await?;
     let errors: Vec<&anyhow::Error> = done.iter().filter_map(|r| r.as_ref().err()).collect();
+    let slowest_download_secs = done
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .fold(0.0, |slowest: f64, secs| slowest.max(*secs));
     if let Some(first) = errors.first() {
         bail!(
             "{} of {opened} downloads on held sessions to {} failed, the first with: {first:#}",
@@ -109,6 +116,7 @@ async fn measure(
         processes,
         idle_kib,
         after_kib,
+        slowest_download_secs,
     })
 }
 
@@ -145,7 +153,9 @@ async fn open_all(
     opened
 }
 
-async fn download(sftp: &SftpSession) -> anyhow::Result<()> {
+/// Downloads the file on a held session; returns the seconds it took.
+async fn download(sftp: &SftpSession) -> anyhow::Result<f64> {
+    let started = Instant::now();
     let mut body = Vec::with_capacity(MIB as usize);
     sftp.open(FILE).await?.read_to_end(&mut body).await?;
     ensure!(
@@ -153,7 +163,7 @@ async fn download(sftp: &SftpSession) -> anyhow::Result<()> {
         "short download: {} bytes",
         body.len()
     );
-    Ok(())
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Gives the server a moment to finish what the last clients started before reading PSS.
