@@ -165,6 +165,38 @@ async fn a_flood_of_tiny_requests_past_the_queue_bound_ends_the_session() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_connection_holds_at_most_ten_sessions_and_a_closed_one_frees_its_place() {
+    let app = spawn_app().await;
+    app.create_tenant("acme", "alice", PASSWORD);
+    let handle = russh_login(app.sftp, "alice", PASSWORD).await;
+    let mut sessions = Vec::new();
+    for _ in 0..10 {
+        let channel = sftp_channel(&handle).await;
+        let sftp = russh_sftp::client::SftpSession::new(channel.into_stream())
+            .await
+            .unwrap();
+        sessions.push(sftp);
+    }
+
+    assert!(
+        handle.channel_open_session().await.is_err(),
+        "an eleventh session channel is refused"
+    );
+    assert_eq!(sessions[9].canonicalize(".").await.unwrap(), "/");
+
+    sessions.pop().unwrap().close().await.unwrap();
+    let mut reopened = false;
+    for _ in 0..50 {
+        if handle.channel_open_session().await.is_ok() {
+            reopened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reopened, "a closed session's place is free again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_connection_dropped_mid_upload_leaves_the_server_serving() {
     use tokio::io::AsyncWriteExt;
     let app = spawn_app().await;

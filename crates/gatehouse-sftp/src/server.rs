@@ -23,12 +23,18 @@ use russh::server::{Auth, ChannelOpenHandle, Msg, PublicKeyOffer, Session};
 use russh::server::{Handler, VerifiedPublicKey};
 use russh::{Channel, ChannelId, MethodKind, MethodSet, Preferred, SshId, cipher};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use crate::dispatch::{SftpSession, Traffic};
 use crate::pump::{self, InputEnd};
 use crate::quickack::QuickAck;
 use crate::shards::Shards;
+
+/// Session channels one connection may have open at once, as OpenSSH's `MaxSessions`
+/// default. Each SFTP session has its own request queue and handle limit, so without this one
+/// connection could multiply both at will.
+pub const MAX_SESSIONS_PER_CONNECTION: usize = 10;
 
 const SFTP_ONLY: &str = "This server provides SFTP only; use sftp, or scp from OpenSSH 9 or \
     later (it speaks SFTP). Shell, command execution and legacy scp (-O) are not available.\r\n";
@@ -182,7 +188,9 @@ pub struct Connection {
     shared: Arc<Shared>,
     peer: SocketAddr,
     principal: Option<SftpPrincipal>,
-    channels: HashMap<ChannelId, Channel<Msg>>,
+    /// Channels opened and not yet given a subsystem, each with its session permit.
+    channels: HashMap<ChannelId, (Channel<Msg>, OwnedSemaphorePermit)>,
+    sessions: Arc<Semaphore>,
 }
 
 impl Connection {
@@ -192,6 +200,7 @@ impl Connection {
             peer,
             principal: None,
             channels: HashMap::new(),
+            sessions: Arc::new(Semaphore::new(MAX_SESSIONS_PER_CONNECTION)),
         }
     }
 
@@ -228,6 +237,7 @@ impl Connection {
         session.exit_status_request(channel, 1)?;
         session.eof(channel)?;
         session.close(channel)?;
+        self.channels.remove(&channel);
         Ok(())
     }
 }
@@ -286,7 +296,12 @@ impl Handler for Connection {
         if self.principal.is_none() {
             return Ok(()); // Dropping the handle rejects the channel.
         }
-        self.channels.insert(channel.id(), channel);
+        let Ok(permit) = Arc::clone(&self.sessions).try_acquire_owned() else {
+            let peer = self.peer;
+            tracing::warn!(%peer, limit = MAX_SESSIONS_PER_CONNECTION, "refused a session channel over the limit");
+            return Ok(());
+        };
+        self.channels.insert(channel.id(), (channel, permit));
         reply.accept().await;
         Ok(())
     }
@@ -301,7 +316,7 @@ impl Handler for Connection {
             session.channel_failure(channel_id)?;
             return Ok(());
         };
-        let Some(channel) = self.channels.remove(&channel_id) else {
+        let Some((channel, permit)) = self.channels.remove(&channel_id) else {
             session.channel_failure(channel_id)?;
             return Ok(());
         };
@@ -336,9 +351,20 @@ impl Handler for Connection {
                 tracing::info!("sftp session opened");
                 let end = pump::serve(channel, sftp, max_queued).await;
                 log_session_end(&end, &traffic);
+                drop(permit);
             }
             .instrument(span),
         );
+        Ok(())
+    }
+
+    /// A channel closed before it started SFTP gives its session permit back.
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), SftpError> {
+        self.channels.remove(&channel);
         Ok(())
     }
 

@@ -181,7 +181,8 @@ impl Jail {
     }
 
     /// Every entry of a directory, sorted by name; names that are not UTF-8 are skipped
-    /// because SFTP v3 clients expect UTF-8 and cannot address them anyway.
+    /// because SFTP v3 clients expect UTF-8 and cannot address them anyway, and so are
+    /// entries removed while the listing is read.
     pub fn read_dir(&self, path: &VirtualPath) -> io::Result<Vec<Entry>> {
         let mut entries = Vec::new();
         for entry in self.root.read_dir(path.relative())? {
@@ -189,9 +190,15 @@ impl Jail {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
+            let metadata = match entry.metadata() {
+                Ok(metadata) => metadata,
+                // Removed by someone else while we listed: it is simply not there.
+                Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error),
+            };
             entries.push(Entry {
                 name,
-                metadata: entry.metadata()?.into(),
+                metadata: metadata.into(),
             });
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
