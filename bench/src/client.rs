@@ -7,17 +7,18 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::pin;
+use crate::server::Server;
 use anyhow::{Context, bail};
 use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
-
-use crate::server::Server;
 
 #[derive(Debug, Clone)]
 pub struct SftpClient {
     pub key: PathBuf,
     /// Longest any one `sftp` run may take before it is killed and counted as a failure.
     pub limit: Duration,
+    /// The CPUs the client runs on, with `--pin`.
+    pub cpus: Option<&'static str>,
 }
 
 /// What one `sftp -b` run took, and what it printed.
@@ -35,7 +36,7 @@ impl SftpClient {
         commands: &str,
         cwd: &Path,
     ) -> anyhow::Result<Run> {
-        let mut command = Command::new("sftp");
+        let mut command = pin::command("sftp", self.cpus);
         command
             .args(["-q", "-b", "-", "-F", "/dev/null", "-P"])
             .arg(server.addr.port().to_string())

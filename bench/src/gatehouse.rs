@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, ensure};
-use tokio::process::Command as AsyncCommand;
 
 use crate::keys;
+use crate::pin;
 use crate::server::{Kind, Server, free_port};
 
 const TENANT: &str = "bench";
@@ -16,7 +16,13 @@ const USER: &str = "bench";
 /// Only for the tenant's creation; the bench logs in with its key.
 const PASSWORD: &str = "quiet-harbour-owner-7f3k";
 
-pub async fn start(binary: &Path, work: &Path, client_key: &Path) -> anyhow::Result<Server> {
+/// Starts the server, on `cpus` if given.
+pub async fn start(
+    binary: &Path,
+    work: &Path,
+    client_key: &Path,
+    cpus: Option<&str>,
+) -> anyhow::Result<Server> {
     let data = work.join("gatehouse");
     std::fs::create_dir_all(&data)?;
     let owner = [
@@ -34,7 +40,7 @@ pub async fn start(binary: &Path, work: &Path, client_key: &Path) -> anyhow::Res
 
     let addr = free_port()?;
     let log = work.join("gatehouse.log");
-    let child = AsyncCommand::new(binary)
+    let child = pin::command(binary, cpus)
         .arg("serve")
         .env("GATEHOUSE_DATA_DIR", &data)
         .env("GATEHOUSE_SFTP__LISTEN", addr.to_string())

@@ -9,6 +9,7 @@ mod gatehouse;
 mod keys;
 mod listing;
 mod logins;
+mod pin;
 mod procfs;
 mod report;
 mod russh_client;
@@ -92,8 +93,21 @@ async fn run(args: &Args, settings: Settings, report: &mut Report) -> anyhow::Re
     let work = scratch.path().join("client");
     std::fs::create_dir_all(&work)?;
 
-    let gatehouse = gatehouse::start(&args.gatehouse_bin, scratch.path(), &key).await?;
-    let openssh = sshd::start(scratch.path(), &key).await?;
+    let pin = settings.pin.then_some(pin::PIN);
+    if pin.is_some() {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        anyhow::ensure!(cores >= 2, "--pin needs two CPUs, this machine has {cores}");
+    }
+    let server_cpus = pin.map(|pin| pin.servers);
+    let gatehouse =
+        gatehouse::start(&args.gatehouse_bin, scratch.path(), &key, server_cpus).await?;
+    let openssh = sshd::start(scratch.path(), &key, server_cpus).await?;
+    if let Some(pin) = pin {
+        report.note(format!(
+            "pinned: both servers on CPU {}, the sftp clients on CPU {}",
+            pin.servers, pin.clients
+        ));
+    }
     println!(
         "Gatehouse on {} (log {})",
         gatehouse.addr,
@@ -107,6 +121,7 @@ async fn run(args: &Args, settings: Settings, report: &mut Report) -> anyhow::Re
     let client = SftpClient {
         key: key.clone(),
         limit: Duration::from_secs(600),
+        cpus: pin.map(|pin| pin.clients),
     };
     let bench = Bench {
         gatehouse,

@@ -54,6 +54,10 @@ pub struct Args {
     /// Wrong-password attempts per second during the flood figure [200].
     #[arg(long)]
     pub flood_rate: Option<u32>,
+    /// Both servers on CPU 1 and the sftp clients on CPU 0, to see each server's ceiling
+    /// when its client does not compete for its core (needs two CPUs) [off].
+    #[arg(long)]
+    pub pin: bool,
     /// Seconds to keep the sessions open after their last reading, to attach a profiler [0].
     #[arg(long, default_value_t = 0)]
     pub hold_secs: u64,
@@ -86,6 +90,7 @@ pub struct Settings {
     pub flood_rate: u32,
     pub phases: Vec<Phase>,
     pub hold_secs: u64,
+    pub pin: bool,
 }
 
 impl Settings {
@@ -114,6 +119,7 @@ impl Settings {
                 false => args.only.clone(),
             },
             hold_secs: args.hold_secs,
+            pin: args.pin,
         }
     }
 }

@@ -9,14 +9,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, ensure};
-use tokio::process::Command as AsyncCommand;
 
 use crate::keys;
+use crate::pin;
 use crate::server::{Kind, Server, free_port};
 
 pub const SSHD: &str = "/usr/sbin/sshd";
 
-pub async fn start(work: &Path, client_key: &Path) -> anyhow::Result<Server> {
+/// Starts sshd, on `cpus` if given (its session processes inherit them).
+pub async fn start(work: &Path, client_key: &Path, cpus: Option<&str>) -> anyhow::Result<Server> {
     let dir = work.join("openssh");
     let root = dir.join("root");
     std::fs::create_dir_all(&root)?;
@@ -33,7 +34,7 @@ pub async fn start(work: &Path, client_key: &Path) -> anyhow::Result<Server> {
         config_text(addr.port(), &host_key, &authorized, &root),
     )?;
     let log = work.join("sshd.log");
-    let child = AsyncCommand::new(SSHD)
+    let child = pin::command(SSHD, cpus)
         .args(["-D", "-e", "-f"])
         .arg(&config)
         .stdin(Stdio::null())
