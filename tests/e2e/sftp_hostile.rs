@@ -1,5 +1,6 @@
 //! Hostile input: malformed packets, oversized length prefixes, a flood of tiny requests, and
-//! a client that drops the connection mid-upload. The session ends cleanly, the server and other sessions carry on.
+//! a client that drops the connection mid-upload. The session ends cleanly, the server and
+//! other sessions carry on.
 
 use std::time::Duration;
 

@@ -298,7 +298,8 @@ impl Handler for Connection {
         }
         let Ok(permit) = Arc::clone(&self.sessions).try_acquire_owned() else {
             let peer = self.peer;
-            tracing::warn!(%peer, limit = MAX_SESSIONS_PER_CONNECTION, "refused a session channel over the limit");
+            let limit = MAX_SESSIONS_PER_CONNECTION;
+            tracing::warn!(%peer, limit, "refused a session channel over the limit");
             return Ok(());
         };
         self.channels.insert(channel.id(), (channel, permit));

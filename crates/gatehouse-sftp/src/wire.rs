@@ -85,18 +85,17 @@ const MIN_COST: usize = 4096;
 /// What answering a request (without its length prefix) brings into memory: the request
 /// itself, plus for a READ the data it asks for; never less than [`MIN_COST`].
 pub fn cost(request: &Request) -> usize {
-    let head = request.head(1);
-    let data = match head.first() {
-        Some(&SSH_FXP_READ) => match decode_io(request) {
-            Some(Io {
-                body: IoBody::Read { len },
-                ..
-            }) => DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize,
-            _ => 0,
-        },
-        _ => 0,
-    };
-    (request.len() + data).max(MIN_COST)
+    let mut cost = request.len();
+    // Checked first so a WRITE is not decoded (and its data sliced) just to be sized.
+    if request.head(1).first() == Some(&SSH_FXP_READ)
+        && let Some(Io {
+            body: IoBody::Read { len },
+            ..
+        }) = decode_io(request)
+    {
+        cost += DATA_HEADER_LEN + len.min(crate::dispatch::MAX_READ_LEN) as usize;
+    }
+    cost.max(MIN_COST)
 }
 
 fn string(buf: &mut Bytes) -> Option<Bytes> {
